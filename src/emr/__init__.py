@@ -1,0 +1,3 @@
+"""emr: a self-hosted Elastic MapReduce."""
+
+__version__ = "0.1.0"

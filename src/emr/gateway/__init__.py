@@ -1,0 +1,1 @@
+"""The region endpoint: one ASGI app that serves every AWS-compatible service."""

@@ -1,0 +1,1 @@
+"""Wire protocols: generic parsers and serializers driven by botocore service models."""
