@@ -1,0 +1,1 @@
+"""Benchmarks of emr against named peers, run side by side on the same machine."""

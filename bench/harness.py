@@ -1,0 +1,128 @@
+"""What the benchmarks share: starting servers, timing calls, the result row."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+__all__ = ["Result", "emr_server", "latency_ms", "moto_server", "throughput"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One row of the table: a measurement of ours and of the peer in the same run."""
+
+    benchmark: str
+    unit: str
+    ours: float
+    peer: float
+    peer_name: str
+    higher_is_better: bool
+
+    @property
+    def ratio(self) -> float:
+        """How many times better we are than the peer (>1 is better)."""
+        if self.higher_is_better:
+            return self.ours / self.peer
+        return self.peer / self.ours
+
+
+@dataclass
+class Endpoint:
+    url: str
+    access_key: str
+    secret_key: str
+
+
+@contextmanager
+def emr_server() -> Iterator[Endpoint]:
+    """An `emr server` on a free port with a throwaway data dir."""
+    data_dir = Path(tempfile.mkdtemp(prefix="emr-bench-"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emr", "server", "--port", "0", "--data-dir", str(data_dir),
+         "--log-level", "warning"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().rsplit(" ", 1)[1]
+        env = subprocess.run(
+            [sys.executable, "-m", "emr", "env", "--data-dir", str(data_dir)],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        values = dict(line.removeprefix("export ").split("=", 1) for line in env.splitlines())
+        yield Endpoint(url, values["AWS_ACCESS_KEY_ID"], values["AWS_SECRET_ACCESS_KEY"])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def moto_server() -> Iterator[Endpoint]:
+    """moto's standalone server (the PyPI `moto[server]` package) on a free port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    executable = Path(sys.executable).with_name("moto_server")
+    process = subprocess.Popen(
+        [str(executable), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ},
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(url + "/moto-api/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield Endpoint(url, "testing", "testing")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def latency_ms(call: Callable[[], object], count: int) -> float:
+    """Median milliseconds of `count` sequential calls, after a warm-up."""
+    for _ in range(min(20, count)):
+        call()
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def throughput(make_call: Callable[[], Callable[[], object]], threads: int, per_thread: int) -> float:
+    """Calls per second with `threads` clients each making `per_thread` calls."""
+    calls = [make_call() for _ in range(threads)]
+    for call in calls:
+        call()
+
+    def worker(call: Callable[[], object]) -> None:
+        for _ in range(per_thread):
+            call()
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(worker, calls))
+    return threads * per_thread / (time.perf_counter() - start)

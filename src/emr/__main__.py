@@ -1,0 +1,5 @@
+"""`python -m emr` is the `emr` command."""
+
+from emr.cli.main import app
+
+app()

@@ -1,0 +1,80 @@
+"""The ASGI application: turns HTTP exchanges into `HttpRequest`s for the gateway chain."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from emr import __version__
+from emr.gateway.chain import Gateway
+from emr.gateway.http import HttpRequest, HttpResponse
+
+__all__ = ["RegionApp"]
+
+#: Unsigned liveness probe; no S3 bucket can be named "_emr", so it shadows nothing.
+HEALTH_PATH = "/_emr/health"
+
+
+class RegionApp:
+    """One ASGI app for every AWS-compatible service of the region."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self._gateway = gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if scope["path"] == HEALTH_PATH:
+            body = json.dumps({"status": "running", "version": __version__}).encode()
+            await Response(body, media_type="application/json")(scope, receive, send)
+            return
+        starlette_request = Request(scope, receive)
+        body = await starlette_request.body()
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        request = HttpRequest(
+            method=scope["method"],
+            raw_path=raw_path.split(b"?", 1)[0].decode("utf-8", "surrogateescape"),
+            raw_query=scope.get("query_string", b"").decode("utf-8", "surrogateescape"),
+            headers=starlette_request.headers,
+            body=body,
+            raw_body=body,
+            client_host=scope["client"][0] if scope.get("client") else "",
+        )
+        response = await self._gateway.handle(request)
+        await _to_starlette(response)(scope, receive, send)
+
+
+def _to_starlette(response: HttpResponse) -> Response:
+    if response.stream is not None:
+        streaming = StreamingResponse(response.stream, status_code=response.status_code)
+        streaming.raw_headers = _raw_headers(response, None)
+        return streaming
+    plain = Response(response.body, status_code=response.status_code)
+    plain.raw_headers = _raw_headers(response, len(response.body))
+    return plain
+
+
+def _raw_headers(response: HttpResponse, length: int | None) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in response.headers
+    ]
+    if length is not None and response.get_header("content-length") is None:
+        headers.append((b"content-length", str(length).encode()))
+    return headers
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

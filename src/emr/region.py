@@ -1,0 +1,63 @@
+"""A region: the settings, state, identities, providers and gateway of one `emr server`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+from emr.errors import ConfigurationError
+from emr.gateway.chain import Gateway
+from emr.gateway.routing import ServiceCatalog
+from emr.identity import AccessKeyStore
+from emr.services.provider import Provider
+from emr.services.sts import StsProvider
+from emr.settings import Settings
+from emr.state import Database, open_database
+
+__all__ = ["Region", "open_region", "open_state"]
+
+
+@dataclass
+class Region:
+    """Everything a running region endpoint holds."""
+
+    settings: Settings
+    database: Database
+    keys: AccessKeyStore
+    gateway: Gateway
+
+    def close(self) -> None:
+        self.database.dispose()
+
+
+def open_state(settings: Settings) -> tuple[Database, AccessKeyStore]:
+    """The data dir, migrated database and root key, created on first use."""
+    prepare_data_dir(settings)
+    database = open_database(settings.resolved_database_url)
+    keys = AccessKeyStore(database)
+    keys.ensure_root_key(settings.account_id)
+    return database, keys
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    """Create the data dir private to its owner (it holds secrets)."""
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(settings.data_dir, 0o700)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot use data dir {settings.data_dir}: {exc}") from exc
+
+
+def open_region(settings: Settings) -> Region:
+    """Open state and assemble the gateway with every provider."""
+    database, keys = open_state(settings)
+    providers: list[Provider] = [StsProvider()]
+    gateway = Gateway(
+        ServiceCatalog(),
+        {provider.service_name: provider for provider in providers},
+        keys,
+        region=settings.region,
+        max_clock_skew=timedelta(seconds=settings.max_clock_skew_seconds),
+    )
+    return Region(settings=settings, database=database, keys=keys, gateway=gateway)

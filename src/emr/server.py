@@ -1,0 +1,103 @@
+"""Running the region endpoint: bind, announce, serve until SIGTERM/SIGINT, clean up."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+
+from emr import __version__
+from emr.errors import ConfigurationError
+from emr.gateway.asgi import RegionApp
+from emr.region import open_region
+from emr.settings import Settings
+
+__all__ = ["read_server_info", "serve"]
+
+log = logging.getLogger("emr.server")
+
+
+def serve(settings: Settings, announce: Callable[[str], None]) -> None:
+    """Serve the region endpoint in this process until a stop signal; `announce` gets the URL."""
+    region = open_region(settings)
+    sock = _bind(settings.host, settings.port)
+    url = _url(settings.host, sock.getsockname()[1])
+    config = uvicorn.Config(
+        RegionApp(region.gateway),
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    # uvicorn re-raises the stop signal after its graceful shutdown, under the handlers it
+    # found; ignoring it here lets cleanup below run and the process exit 0.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: None)
+    info_path = settings.server_info_path
+    _write_server_info(info_path, url)
+    try:
+        announce(url)
+        log.info("region endpoint %s serving %s (data dir %s)", __version__, url, settings.data_dir)
+        server.run(sockets=[sock])
+    finally:
+        _remove_server_info(info_path)
+        sock.close()
+        region.close()
+        log.info("region endpoint stopped")
+
+
+def read_server_info(settings: Settings) -> dict[str, object] | None:
+    """What a running (or crashed) server wrote to `server.json`, if anything."""
+    try:
+        loaded = json.loads(settings.server_info_path.read_text())
+    except (OSError, ValueError):
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _write_server_info(path: Path, url: str) -> None:
+    info = {"url": url, "pid": os.getpid(), "version": __version__}
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(info) + "\n")
+    os.replace(temporary, path)
+
+
+def _remove_server_info(path: Path) -> None:
+    try:
+        info = json.loads(path.read_text())
+        if info.get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,1 @@
+"""AWS-compatible services: one package per service, each a thin provider over its domain."""
