@@ -149,10 +149,14 @@ class AwsChunkedDecoder:
 
     def finish(self) -> dict[str, str]:
         """Check the body is complete; return its trailing headers (lower-case names)."""
-        if self._state is _State.TRAILER and not self._line and not self._trailer_lines:
-            # `0\r\n` and nothing more: what the AWS SDK for JavaScript sends without a checksum.
-            if not self._signed_trailer:
-                self._state = _State.DONE
+        # `0\r\n` and nothing more: what the AWS SDK for JavaScript sends without a checksum.
+        if (
+            self._state is _State.TRAILER
+            and not self._line
+            and not self._trailer_lines
+            and not self._signed_trailer
+        ):
+            self._state = _State.DONE
         if self._state is not _State.DONE:
             raise _bad_chunk(
                 "The aws-chunked body ended before its last chunk and trailers were complete."
@@ -278,8 +282,8 @@ class AwsChunkedDecoder:
             canonical = "".join(f"{name}:{value}\n" for name, value in self._trailer_lines)
             digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
             expected = self._sign("AWS4-HMAC-SHA256-TRAILER", f"{self._previous}\n{digest}")
-            provided = (self._trailer_signature or "").lower()
-            if not hmac.compare_digest(expected, provided):
+            provided = (self._trailer_signature or "").lower().encode("utf-8")
+            if not hmac.compare_digest(expected.encode("ascii"), provided):
                 raise AuthFailure(AuthFailureReason.SIGNATURE_MISMATCH, _SIGNATURE_MISMATCH)
         self._state = _State.DONE
 

@@ -169,13 +169,17 @@ def authenticate_sigv2(
         credentials = authorization[4:] if authorization.startswith("AWS ") else ""
         access_key_id, _, provided = credentials.strip().rpartition(":")
         if not access_key_id or not provided:
-            raise _incomplete("Authorization header is invalid -- one and only one ' ' (space) required")
+            raise _incomplete(
+                "Authorization header is invalid -- one and only one ' ' (space) required"
+            )
     else:
         query = _decoded_query(request.raw_query)
         access_key_id = query.get("AWSAccessKeyId", "")
         provided = query.get("Signature", "")
         if not access_key_id or not provided:
-            raise _incomplete("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters")
+            raise _incomplete(
+                "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"
+            )
 
     secret = lookup_secret(access_key_id)
     if secret is None:
@@ -244,7 +248,9 @@ def _check_header_time(request: HttpRequest, *, now: datetime, max_skew: timedel
 def _check_expires(query: dict[str, str], *, now: datetime) -> str:
     expires = query.get("Expires", "")
     if not expires.isascii() or not expires.isdigit() or int(expires) > _MAX_EXPIRES:
-        raise _incomplete("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters")
+        raise _incomplete(
+            "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"
+        )
     if now.timestamp() > int(expires):
         raise AuthFailure(
             AuthFailureReason.EXPIRED,

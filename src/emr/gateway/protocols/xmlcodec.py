@@ -144,9 +144,7 @@ def _decode_scalar(text: str, shape: Shape) -> Any:
 # --- writing -----------------------------------------------------------------------------
 
 
-def encode_xml(
-    root_name: str, shape: Shape, value: Any, *, namespace: str | None = None
-) -> bytes:
+def encode_xml(root_name: str, shape: Shape, value: Any, *, namespace: str | None = None) -> bytes:
     """A whole document whose root element is `root_name`, holding `value` as `shape`.
 
     `namespace` is the default namespace declared on the root unless the shape declares
