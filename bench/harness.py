@@ -69,6 +69,8 @@ def emr_server() -> Iterator[Endpoint]:
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
@@ -112,7 +114,9 @@ def latency_ms(call: Callable[[], object], count: int) -> float:
     return statistics.median(samples)
 
 
-def throughput(make_call: Callable[[], Callable[[], object]], threads: int, per_thread: int) -> float:
+def throughput(
+    make_call: Callable[[], Callable[[], object]], threads: int, per_thread: int
+) -> float:
     """Calls per second with `threads` clients each making `per_thread` calls."""
     calls = [make_call() for _ in range(threads)]
     for call in calls:

@@ -1,7 +1,7 @@
 """Run named benchmarks and print one table: benchmark, ours, peer, ratio.
 
-    uv run python -m bench.run            # every benchmark
-    uv run python -m bench.run sts        # only these
+uv run python -m bench.run            # every benchmark
+uv run python -m bench.run sts        # only these
 """
 
 from __future__ import annotations

@@ -49,7 +49,10 @@ class RunningServer:
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)
-        return self.process.wait(timeout=30)
+        code = self.process.wait(timeout=30)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        return code
 
 
 def emr_command(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
@@ -62,19 +65,30 @@ def emr_command(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
 def start_server(data_dir: Path, *extra: str) -> RunningServer:
     """Start `emr server --port 0`, wait for its announcement, read `emr env`."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    log = (data_dir.parent / f"{data_dir.name}-server.log").open("a")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emr", "server", "--port", "0", "--data-dir", str(data_dir), *extra],
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
+    log = data_dir.parent / f"{data_dir.name}-server.log"
+    with log.open("a") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "emr",
+                "server",
+                "--port",
+                "0",
+                "--data-dir",
+                str(data_dir),
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            text=True,
+        )
     server = RunningServer(data_dir=data_dir, process=process)
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     if not line.startswith("emr region endpoint listening on "):
         server.stop(signal.SIGKILL)
-        raise RuntimeError(f"server did not start: {line!r}; see {log.name}")
+        raise RuntimeError(f"server did not start: {line!r}; see {log}")
     server.url = line.rsplit(" ", 1)[1]
     result = emr_command("env", "--data-dir", str(data_dir))
     assert result.returncode == 0, result.stderr

@@ -14,7 +14,11 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("EMR_PORT", "EMR_HOST", "EMR_DATA_DIR", "EMR_CONFIG_FILE", "EMR_REGION"):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
-    assert (settings.host, settings.port, settings.region) == ("127.0.0.1", DEFAULT_PORT, "us-east-1")
+    assert (settings.host, settings.port, settings.region) == (
+        "127.0.0.1",
+        DEFAULT_PORT,
+        "us-east-1",
+    )
     assert settings.account_id == "123456789012"
     assert settings.resolved_database_url.endswith("/state.db")
 

@@ -46,6 +46,8 @@ def run_demo(data_dir: Path | None, *, keep: bool = False) -> int:
         else:
             server.send_signal(signal.SIGTERM)
             code = server.wait(timeout=30)
+            if server.stdout is not None:
+                server.stdout.close()
             console.print(f"[bold]server stopped[/] (exit code {code})")
             if owned_dir:
                 shutil.rmtree(directory, ignore_errors=True)
@@ -95,7 +97,7 @@ def _tour(url: str, directory: Path) -> int:
         ("emr", "list_clusters", "InvalidSignatureException"),
     ]
     for service, call, expected in expectations:
-        client = forged.client(service, endpoint_url=url, config=config)  # type: ignore[call-overload]
+        client = forged.client(service, endpoint_url=url, config=config)
         try:
             getattr(client, call)()
             code, status = "(accepted!)", 200

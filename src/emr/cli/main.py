@@ -52,7 +52,9 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 @app.command()
 def server(
     host: Annotated[str | None, typer.Option(help="Address to bind [default 127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port; 0 picks a free one [default 4599].")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port; 0 picks a free one [default 4599].")
+    ] = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
     database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL for state.")] = None,
@@ -85,7 +87,9 @@ def server(
 def env(
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
-    port: Annotated[int | None, typer.Option(help="Port of the server, if not the recorded one.")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port of the server, if not the recorded one.")
+    ] = None,
 ) -> None:
     """Print the four `export` lines that point boto3 and the aws cli at the server."""
     settings = _settings(data_dir=data_dir, config_file=config)

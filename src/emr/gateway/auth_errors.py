@@ -51,7 +51,7 @@ _TABLE: dict[tuple[AuthFailureReason, str], tuple[str, int, str | None]] = {
 
 
 def protocol_family(service: ServiceModel) -> str:
-    """"s3", "query" or "json": the family whose wording an auth failure takes."""
+    """ "s3", "query" or "json": the family whose wording an auth failure takes."""
     if service.metadata.get("serviceId") == "S3":
         return "s3"
     if service.protocol in ("query", "ec2"):

@@ -161,7 +161,9 @@ class Gateway:
             found[access_key_id] = identity
             return identity.secret_access_key
 
-        auth = authenticate(request, lookup_secret, now=self._clock(), max_skew=self._max_clock_skew)
+        auth = authenticate(
+            request, lookup_secret, now=self._clock(), max_skew=self._max_clock_skew
+        )
         context.auth = auth
         context.identity = found[auth.access_key_id]
         request.body = auth.body
@@ -223,7 +225,9 @@ class Gateway:
             error = translate_auth_failure(error, service)
         protocol = context.protocol or select_protocol(context.request, service)
         try:
-            response = protocol.serialize_error(error, service, context.operation, context.request_id)
+            response = protocol.serialize_error(
+                error, service, context.operation, context.request_id
+            )
         except Exception:
             log.exception("request %s: cannot serialize %s", context.request_id, error.code)
             return _plain_json_error(error)

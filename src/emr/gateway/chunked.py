@@ -154,7 +154,7 @@ class AwsChunkedDecoder:
             self._state is _State.TRAILER
             and not self._line
             and not self._trailer_lines
-            and not self._signed_trailer
+            and not self._signed
         ):
             self._state = _State.DONE
         if self._state is not _State.DONE:
@@ -291,7 +291,9 @@ class AwsChunkedDecoder:
         assert self._signing is not None
         string_to_sign = f"{algorithm}\n{self._signing.timestamp}\n{self._signing.scope}\n{tail}"
         return hmac.new(
-            self._signing.signing_key, string_to_sign.encode("utf-8"), hashlib.sha256
+            self._signing.signing_key,
+            string_to_sign.encode("utf-8", "surrogateescape"),
+            hashlib.sha256,
         ).hexdigest()
 
 

@@ -94,7 +94,10 @@ def resolve_service(request: HttpRequest, catalog: ServiceCatalog) -> str | None
         return catalog.by_signing_name(scope.service)
     if is_sigv2(request):
         return "s3"
-    if request.content_type == "application/x-www-form-urlencoded" or "Action" in request.query_dict:
+    if (
+        request.content_type == "application/x-www-form-urlencoded"
+        or "Action" in request.query_dict
+    ):
         # An unsigned query-protocol call: answer it as the query service it most likely is.
         return "sts"
     return "s3"

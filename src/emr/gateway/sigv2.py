@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from emr.errors import AuthFailure, AuthFailureReason
 from emr.gateway.http import HttpRequest
 
-__all__ = ["SUB_RESOURCES", "authenticate_sigv2", "is_sigv2"]
+__all__ = ["SUB_RESOURCES", "authenticate_sigv2", "decoded_query", "is_sigv2", "query_pairs"]
 
 # botocore's HmacV1Auth.QSAOfInterest: the query parameters that are part of the resource.
 SUB_RESOURCES = frozenset(
@@ -68,7 +68,7 @@ _SIGNATURE_MISMATCH = (
 _MAX_EXPIRES = 253402300799  # 9999-12-31T23:59:59Z: keeps datetime arithmetic in range
 
 
-def _query_pairs(raw_query: str) -> list[tuple[str, str]]:
+def query_pairs(raw_query: str) -> list[tuple[str, str]]:
     """Raw (still percent-encoded) name/value pairs, in order, empty segments dropped."""
     pairs = []
     for segment in raw_query.split("&"):
@@ -78,9 +78,10 @@ def _query_pairs(raw_query: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _decoded_query(raw_query: str) -> dict[str, str]:
+def decoded_query(raw_query: str) -> dict[str, str]:
+    """Query parameters percent-decoded (not `+` as space, as AWS signs), first value wins."""
     decoded: dict[str, str] = {}
-    for name, value in _query_pairs(raw_query):
+    for name, value in query_pairs(raw_query):
         decoded.setdefault(unquote(name), unquote(value))
     return decoded
 
@@ -90,7 +91,7 @@ def is_sigv2(request: HttpRequest) -> bool:
     authorization = request.headers.get("authorization", "")
     if authorization.startswith("AWS ") and ":" in authorization:
         return True
-    query = _decoded_query(request.raw_query)
+    query = decoded_query(request.raw_query)
     # Query services' own version 2 (SignatureVersion=2, Timestamp) is not S3's HmacV1.
     return "AWSAccessKeyId" in query and "Signature" in query and "SignatureVersion" not in query
 
@@ -139,7 +140,8 @@ def _custom_headers(request: HttpRequest, query: dict[str, str] | None) -> str:
 
 
 def _sign(secret: str, string_to_sign: str) -> str:
-    digest = hmac.new(secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1)
+    message = string_to_sign.encode("utf-8", "surrogateescape")
+    digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha1)
     return base64.b64encode(digest.digest()).decode("ascii")
 
 
@@ -173,7 +175,7 @@ def authenticate_sigv2(
                 "Authorization header is invalid -- one and only one ' ' (space) required"
             )
     else:
-        query = _decoded_query(request.raw_query)
+        query = decoded_query(request.raw_query)
         access_key_id = query.get("AWSAccessKeyId", "")
         provided = query.get("Signature", "")
         if not access_key_id or not provided:
@@ -207,7 +209,8 @@ def authenticate_sigv2(
         for resource in _canonical_resources(request)
     ]
     for string_to_sign in candidates:
-        if hmac.compare_digest(_sign(secret, string_to_sign).encode(), provided.encode()):
+        calculated = _sign(secret, string_to_sign).encode("ascii")
+        if hmac.compare_digest(calculated, provided.encode("utf-8", "surrogateescape")):
             return access_key_id
     raise AuthFailure(
         AuthFailureReason.SIGNATURE_MISMATCH,

@@ -27,7 +27,7 @@ from emr.gateway.chunked import (
     decode_aws_chunked,
 )
 from emr.gateway.http import HttpRequest
-from emr.gateway.sigv2 import authenticate_sigv2, is_sigv2
+from emr.gateway.sigv2 import authenticate_sigv2, decoded_query, is_sigv2, query_pairs
 
 __all__ = [
     "AuthResult",
@@ -108,23 +108,6 @@ def _incomplete(message: str) -> AuthFailure:
     return AuthFailure(AuthFailureReason.INCOMPLETE_SIGNATURE, message)
 
 
-def _query_pairs(raw_query: str) -> list[tuple[str, str]]:
-    """Raw (still percent-encoded) name/value pairs, in order, empty segments dropped."""
-    pairs = []
-    for segment in raw_query.split("&"):
-        if segment:
-            name, _, value = segment.partition("=")
-            pairs.append((name, value))
-    return pairs
-
-
-def _decoded_query(raw_query: str) -> dict[str, str]:
-    decoded: dict[str, str] = {}
-    for name, value in _query_pairs(raw_query):
-        decoded.setdefault(unquote(name), unquote(value))
-    return decoded
-
-
 def _parse_credential(value: str) -> CredentialScope | None:
     parts = value.strip().rsplit("/", 4)
     if len(parts) != 5 or parts[4] != "aws4_request" or not all(parts):
@@ -165,7 +148,7 @@ def credential_scope(request: HttpRequest) -> CredentialScope | None:
             _, params = _authorization_params(authorization)
             credential = params.get("Credential")
         else:
-            credential = _decoded_query(request.raw_query).get("X-Amz-Credential")
+            credential = decoded_query(request.raw_query).get("X-Amz-Credential")
         return _parse_credential(credential) if credential else None
     except Exception:  # untrusted input must never break routing
         return None
@@ -175,7 +158,7 @@ def signing_key(secret_access_key: str, scope: CredentialScope) -> bytes:
     """The SigV4 signing key: HMAC chain over date, region, service and `aws4_request`."""
     key = ("AWS4" + secret_access_key).encode("utf-8")
     for part in (scope.date, scope.region, scope.service, "aws4_request"):
-        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+        key = hmac.new(key, part.encode("utf-8", "surrogateescape"), hashlib.sha256).digest()
     return key
 
 
@@ -188,7 +171,7 @@ def authenticate(
 ) -> AuthResult:
     """Verify the request's signature; raise AuthFailure(reason, message) on any failure."""
     authorization = request.headers.get("authorization")
-    query = _decoded_query(request.raw_query)
+    query = decoded_query(request.raw_query)
     presigned = any(name in query for name in _PRESIGN_PARAMS)
     if authorization is not None:
         if presigned:
@@ -338,7 +321,7 @@ def _verify_sigv4(
 
     key = signing_key(secret, scope)
     candidates = _canonical_requests(request, claim, payload_hash, is_s3)
-    provided = claim.signature.lower().encode("utf-8")
+    provided = claim.signature.lower().encode("utf-8", "surrogateescape")
     for canonical in candidates:
         calculated = _signature(key, claim, canonical)
         if hmac.compare_digest(calculated.encode("ascii"), provided):
@@ -481,22 +464,21 @@ def _remove_dot_segments(path: str) -> str:
 def _canonical_uri(raw_path: str, is_s3: bool) -> str:
     if is_s3:
         return raw_path or "/"
-    return quote(_remove_dot_segments(raw_path), safe="/~")
+    return quote(_remove_dot_segments(raw_path).encode("utf-8", "surrogateescape"), safe="/~")
 
 
-def _canonical_query(pairs: list[tuple[str, str]], presigned: bool, plus_is_space: bool) -> str:
+def _canonical_query(pairs: list[tuple[str, str]], presigned: bool, form: str) -> str:
+    """Sorted `name=value` pairs, re-encoded (`form` "encoded" or "plus"), or as sent ("raw")."""
     encoded = []
     for name, value in pairs:
         if presigned and unquote(name) == "X-Amz-Signature":
             continue
-        if plus_is_space:
+        if form == "plus":
             name, value = name.replace("+", "%20"), value.replace("+", "%20")
-        encoded.append(
-            (
-                quote(unquote_to_bytes(name), safe="-_.~"),
-                quote(unquote_to_bytes(value), safe="-_.~"),
-            )
-        )
+        if form != "raw":
+            name = quote(unquote_to_bytes(name.encode("utf-8", "surrogateescape")), safe="-_.~")
+            value = quote(unquote_to_bytes(value.encode("utf-8", "surrogateescape")), safe="-_.~")
+        encoded.append((name, value))
     return "&".join(f"{name}={value}" for name, value in sorted(encoded))
 
 
@@ -521,10 +503,14 @@ def _canonical_requests(
     values that are not ASCII are signed as Python str by botocore (latin-1 on the wire) but as
     their raw UTF-8 bytes by other SDKs. The variants are only built when those cases occur.
     """
-    pairs = _query_pairs(request.raw_query)
-    queries = [_canonical_query(pairs, claim.presigned, False)]
-    if "+" in request.raw_query:
-        queries.append(_canonical_query(pairs, claim.presigned, True))
+    pairs = query_pairs(request.raw_query)
+    queries = [_canonical_query(pairs, claim.presigned, "encoded")]
+    # botocore signs the query of a URL it was handed as it stands, so a client that sent an
+    # unusual but valid encoding (`%7E`, a bare `*`) signed exactly what is on the wire.
+    for form in ("raw", "plus") if "+" in request.raw_query else ("raw",):
+        query = _canonical_query(pairs, claim.presigned, form)
+        if query not in queries:
+            queries.append(query)
     names = claim.signed_headers.split(";")
     header_blocks = [_canonical_headers(request, names, False)]
     if not header_blocks[0].isascii():
@@ -545,7 +531,8 @@ def _string_to_sign(claim: _Claim, canonical_request: str) -> str:
 
 def _signature(key: bytes, claim: _Claim, canonical_request: str) -> str:
     string_to_sign = _string_to_sign(claim, canonical_request)
-    return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    message = string_to_sign.encode("utf-8", "surrogateescape")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def _decoded_length(request: HttpRequest) -> int | None:

@@ -196,16 +196,19 @@ class RestRouter:
     def __init__(self, service: ServiceModel) -> None:
         self.service = service
         self.routes: dict[str, RestRoute] = {}
+        self._by_method: dict[str, list[RestRoute]] = {}
         for order, name in enumerate(service.operation_names):
-            self.routes[name] = _compile_route(service.operation_model(name), order)
+            route = _compile_route(service.operation_model(name), order)
+            self.routes[name] = route
+            self._by_method.setdefault(route.method, []).append(route)
 
     def match(self, request: HttpRequest) -> tuple[RestRoute, dict[str, str]] | None:
         """The best route and its label values, or None when nothing fits."""
         method = request.method.upper()
         best: tuple[tuple[int, ...], RestRoute, dict[str, str]] | None = None
         query = request.query_dict
-        for route in self.routes.values():
-            if route.method != method or not route.query_fits(query):
+        for route in self._by_method.get(method, []):
+            if not route.query_fits(query):
                 continue
             labels = route.match_labels(request.raw_path)
             if labels is None:
@@ -214,12 +217,6 @@ class RestRouter:
             if best is None or rank > best[0]:
                 best = (rank, route, labels)
         return None if best is None else (best[1], best[2])
-
-    def path_allowed(self, request: HttpRequest) -> bool:
-        """Whether any operation lives at this path with another method (S3 says 405)."""
-        return any(
-            route.match_labels(request.raw_path) is not None for route in self.routes.values()
-        )
 
 
 _ROUTERS: weakref.WeakKeyDictionary[ServiceModel, RestRouter] = weakref.WeakKeyDictionary()
@@ -343,11 +340,13 @@ def parse_bound_members(
                     params[name] = _header_member(member, text)
             elif location == "headers":
                 prefix = wire.lower()
-                params[name] = {
+                found = {
                     key[len(prefix) :]: value
                     for key, value in request.headers.items()
                     if key.lower().startswith(prefix)
                 }
+                if found:
+                    params[name] = found
         except (ValueError, OverflowError) as exc:
             raise RequestParseError(
                 f"Value for {wire} could not be read as {member.type_name}: {exc}",

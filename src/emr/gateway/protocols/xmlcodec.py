@@ -33,6 +33,8 @@ __all__ = ["MALFORMED_XML_MESSAGE", "decode_xml", "encode_xml", "parse_xml_docum
 MALFORMED_XML_MESSAGE = (
     "The XML you provided was not well-formed or did not validate against our published schema"
 )
+#: An XML parser turns a raw "\r\n" into "\n"; the entity survives.
+_KEEP_CARRIAGE_RETURNS = {"\r": "&#13;"}
 _NAMESPACE = re.compile(r"^\{[^}]*\}")
 #: Entity declarations are how "billion laughs" bodies grow; no AWS request needs them.
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -215,7 +217,7 @@ def _write(
         _write_entries(parts, "entry", shape, value)
     else:
         _open(parts, name, attributes)
-        parts.append(escape(_scalar_text(shape, value)))
+        parts.append(escape(_scalar_text(shape, value), _KEEP_CARRIAGE_RETURNS))
     parts.append(f"</{name}>")
 
 
