@@ -28,14 +28,17 @@ def run_demo(data_dir: Path | None, *, keep: bool = False) -> int:
     """Run the demo; 0 when everything it shows behaved as it should."""
     owned_dir = data_dir is None
     directory = Path(tempfile.mkdtemp(prefix="emr-demo-")) if data_dir is None else data_dir
+    directory.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "emr", "server", "--port", "0", "--data-dir", str(directory)]
     console.print(f"[bold]$ emr server --port 0 --data-dir {directory}")
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    log_path = directory.with_name(directory.name + "-server.log")
+    with log_path.open("a") as log:
+        server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         assert server.stdout is not None
         line = server.stdout.readline().strip()
         if not line.startswith("emr region endpoint listening on "):
-            console.print(f"[red]server did not start: {line!r}")
+            console.print(f"[red]server did not start: {line!r}; see {log_path}")
             return 1
         url = line.rsplit(" ", 1)[1]
         console.print(f"  {line}")
@@ -51,6 +54,7 @@ def run_demo(data_dir: Path | None, *, keep: bool = False) -> int:
             console.print(f"[bold]server stopped[/] (exit code {code})")
             if owned_dir:
                 shutil.rmtree(directory, ignore_errors=True)
+                log_path.unlink(missing_ok=True)
 
 
 def _tour(url: str, directory: Path) -> int:

@@ -121,6 +121,8 @@ class Gateway:
             context.error = InternalFailure(
                 f"We encountered an internal error. Please try again. (request {context.request_id})"
             )
+        if isinstance(context.error, AuthFailure) and context.service is not None:
+            context.error = translate_auth_failure(context.error, context.service)
         if context.error is not None:
             context.response = self.serialize_error(context, context.error)
         for finalizer in self.finalizers:
@@ -221,7 +223,7 @@ class Gateway:
         service = context.service or self._fallback_model(context.request)
         if service is None:
             return _plain_json_error(error)
-        if isinstance(error, AuthFailure):
+        if isinstance(error, AuthFailure):  # routing failed too: word it as the scope's service
             error = translate_auth_failure(error, service)
         protocol = context.protocol or select_protocol(context.request, service)
         try:
