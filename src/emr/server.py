@@ -42,7 +42,7 @@ def serve(settings: Settings, announce: Callable[[str], None]) -> None:
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, lambda *_: None)
     info_path = settings.server_info_path
-    _write_server_info(info_path, url)
+    _write_server_info(info_path, url, settings.database_url)
     try:
         announce(url)
         log.info("region endpoint %s serving %s (data dir %s)", __version__, url, settings.data_dir)
@@ -89,10 +89,16 @@ def _url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def _write_server_info(path: Path, url: str) -> None:
-    info = {"url": url, "pid": os.getpid(), "version": __version__}
+def _write_server_info(path: Path, url: str, database_url: str | None) -> None:
+    # The database URL (it may hold a password, hence mode 0600) lets `emr env` and
+    # `emr credentials` find the keys of a server whose state is not in the data dir.
+    info: dict[str, object] = {"url": url, "pid": os.getpid(), "version": __version__}
+    if database_url is not None:
+        info["database_url"] = database_url
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(info) + "\n")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(json.dumps(info) + "\n")
     os.replace(temporary, path)
 
 

@@ -146,6 +146,12 @@ def version() -> None:
 
 def _root_identity(settings: Settings) -> SigningIdentity:
     from emr.region import open_state
+    from emr.server import read_server_info
+
+    if settings.database_url is None:
+        recorded = (read_server_info(settings) or {}).get("database_url")
+        if isinstance(recorded, str):
+            settings = settings.model_copy(update={"database_url": recorded})
 
     try:
         database, keys = open_state(settings)

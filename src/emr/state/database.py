@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from emr.errors import ConfigurationError
@@ -41,13 +42,21 @@ class Database:
 def open_database(url: str) -> Database:
     """Open (creating if needed) and migrate the database at `url` to the newest schema."""
     parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver emr ships
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite and parsed.database and parsed.database != ":memory:":
         _create_private_file(Path(parsed.database))
-    engine = create_engine(url, future=True)
+    engine = create_engine(parsed, pool_pre_ping=not is_sqlite)
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
-    _migrate(engine)
+    try:
+        _migrate(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        shown = parsed.render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise ConfigurationError(f"cannot open database {shown}: {reason}") from exc
     return Database(engine)
 
 
