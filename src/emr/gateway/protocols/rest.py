@@ -42,6 +42,7 @@ __all__ = [
     "payload_member",
     "router_for",
     "write_bound_members",
+    "write_raw_payload",
 ]
 
 #: Query keys a requestUri may carry that clients are free to leave out: current Smithy-built
@@ -438,3 +439,13 @@ def write_bound_members(
         elif location == "headers":
             for key, item in value.items():
                 response.headers.append((f"{wire}{key}", str(item)))
+
+
+def write_raw_payload(response: HttpResponse, value: Any) -> None:
+    """A blob or string payload member as the whole body; anything else is an async byte stream."""
+    if isinstance(value, str):
+        response.body = value.encode("utf-8")
+    elif isinstance(value, bytes | bytearray | memoryview):
+        response.body = bytes(value)
+    else:
+        response.stream = value

@@ -27,6 +27,7 @@ from emr.gateway.protocols.rest import (
     payload_member,
     router_for,
     write_bound_members,
+    write_raw_payload,
 )
 from emr.gateway.protocols.validate import validate_input
 
@@ -115,12 +116,7 @@ class RestJsonProtocol(Protocol):
             if value is None:
                 pass
             elif member.type_name in ("blob", "string"):
-                if isinstance(value, str):
-                    response.body = value.encode("utf-8")
-                elif isinstance(value, bytes | bytearray | memoryview):
-                    response.body = bytes(value)
-                else:
-                    response.stream = value
+                write_raw_payload(response, value)
             else:
                 tree = write_document({name: value}, shape, JSON_DIALECT).get(
                     member.serialization.get("name", name)

@@ -40,6 +40,7 @@ from emr.gateway.protocols.rest import (
     payload_member,
     router_for,
     write_bound_members,
+    write_raw_payload,
 )
 from emr.gateway.protocols.validate import validate_input
 from emr.gateway.protocols.xmlcodec import (
@@ -207,12 +208,7 @@ class RestXmlProtocol(Protocol):
             if value is None:
                 pass
             elif member.type_name in ("blob", "string"):
-                if isinstance(value, str):
-                    response.body = value.encode("utf-8")
-                elif isinstance(value, bytes | bytearray | memoryview):
-                    response.body = bytes(value)
-                else:
-                    response.stream = value
+                write_raw_payload(response, value)
             else:
                 root = member.serialization.get("name", name)
                 response.body = encode_xml(root, member, value, namespace=namespace)
