@@ -54,11 +54,24 @@ S3_KEYS = [
 ]
 
 
+PYTHON_SIGNERS = {
+    "v4": botocore.auth.SigV4Auth,
+    "v4-query": botocore.auth.SigV4QueryAuth,
+    "s3v4": botocore.auth.S3SigV4Auth,
+    "s3v4-query": botocore.auth.S3SigV4QueryAuth,
+}
+
+
 @pytest.fixture(autouse=True)
 def botocore_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Freeze the clock botocore's signers read, the way botocore's own tests patch datetime."""
     frozen = SIGNED_AT.replace(tzinfo=None)
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *a, **k: frozen)
+    # With awscrt installed botocore signs with the CRT, which reads its own clock; these tests
+    # need botocore's Python signers (the integration tests cover the CRT-signed requests).
+    monkeypatch.setattr(
+        botocore.auth, "AUTH_TYPE_MAPS", {**botocore.auth.AUTH_TYPE_MAPS, **PYTHON_SIGNERS}
+    )
     monkeypatch.setattr(botocore.auth, "time", SimpleNamespace(time=SIGNED_AT.timestamp))
     monkeypatch.setattr(
         botocore.auth,
