@@ -43,7 +43,7 @@ from emr.gateway.protocols.base import Protocol
 from emr.gateway.routing import ServiceCatalog, resolve_service
 from emr.gateway.sigv4 import AuthResult, authenticate, credential_scope
 from emr.identity import AccessKeyStore, SigningIdentity
-from emr.services.provider import CallContext, OperationHandler, Provider
+from emr.services.provider import CallContext, OperationHandler, OperationResult, Provider
 
 __all__ = ["Gateway", "RequestContext"]
 
@@ -65,6 +65,8 @@ class RequestContext:
     operation: OperationModel | None = None
     params: dict[str, Any] = field(default_factory=dict)
     result: Mapping[str, Any] | None = None
+    result_status: int | None = None
+    result_headers: Mapping[str, str] | None = None
     response: HttpResponse | None = None
     error: ServiceError | None = None
 
@@ -208,14 +210,23 @@ class Gateway:
             result = await handler(call, **context.params)
         else:
             result = await run_in_threadpool(handler, call, **context.params)
+        if isinstance(result, OperationResult):
+            context.result_status = result.status_code
+            context.result_headers = result.headers
+            result = result.members
         context.result = result or {}
 
     def serialize_result(self, context: RequestContext) -> None:
         assert context.protocol is not None and context.operation is not None
         assert context.result is not None
-        context.response = context.protocol.serialize_response(
+        response = context.protocol.serialize_response(
             context.operation, context.result, context.request_id
         )
+        if context.result_status is not None:
+            response.status_code = context.result_status
+        for name, value in (context.result_headers or {}).items():
+            response.set_header(name, value)
+        context.response = response
 
     # -- errors and finalizers ---------------------------------------------------------------
 

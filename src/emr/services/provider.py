@@ -16,7 +16,7 @@ from typing import Any, ClassVar, TypeVar
 
 from emr.identity import Principal
 
-__all__ = ["CallContext", "OperationHandler", "Provider", "operation"]
+__all__ = ["CallContext", "OperationHandler", "OperationResult", "Provider", "operation"]
 
 OperationHandler = Callable[..., Any]
 _F = TypeVar("_F", bound=OperationHandler)
@@ -33,6 +33,16 @@ class CallContext:
     principal: Principal
     service: str
     operation: str
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    """Output members plus what the model cannot say: S3 answers 206 for a range GET, 204 for
+    some deletes, and extra headers such as x-amz-delete-marker on a NoSuchKey-free path."""
+
+    members: Mapping[str, Any]
+    status_code: int | None = None
+    headers: Mapping[str, str] | None = None
 
 
 def operation(name: str) -> Callable[[_F], _F]:
