@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -9,7 +10,32 @@ from urllib.parse import parse_qsl, unquote
 
 from starlette.datastructures import Headers
 
-__all__ = ["HttpRequest", "HttpResponse"]
+__all__ = ["BodyStream", "HttpRequest", "HttpResponse"]
+
+
+class BodyStream(ABC):
+    """A request body read as it arrives (S3 PutObject, UploadPart): bounded memory for any size.
+
+    Iterating yields the payload (aws-chunked framing removed). The payload is verified against
+    the signature as it flows; a mismatch, a truncated body or a client that goes away raises a
+    `ServiceError` from the iteration, so a consumer that stores the bytes must only make them
+    visible after the iteration ended normally. `trailers` (aws-chunked trailing headers such
+    as x-amz-checksum-crc32, lower-case names) is complete once the iteration has ended.
+    """
+
+    #: The payload's length when the client declared it (Content-Length or
+    #: x-amz-decoded-content-length), else None.
+    length: int | None = None
+
+    def __init__(self) -> None:
+        self.trailers: dict[str, str] = {}
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    @abstractmethod
+    async def __anext__(self) -> bytes:
+        """The next non-empty piece of the payload."""
 
 
 @dataclass
@@ -17,7 +43,8 @@ class HttpRequest:
     """A request as it arrived: raw (percent-encoded) path and query, headers, whole body.
 
     `body` is the payload after transfer decoding and, once authentication ran, after
-    aws-chunked decoding; `raw_body` keeps what came over the wire.
+    aws-chunked decoding; `raw_body` keeps what came over the wire. For operations whose
+    payload streams (S3 object uploads) the body is never held whole: `body_stream` carries it.
     """
 
     method: str
@@ -27,6 +54,7 @@ class HttpRequest:
     body: bytes = b""
     raw_body: bytes = b""
     client_host: str = ""
+    body_stream: BodyStream | None = None
 
     @cached_property
     def path(self) -> str:
