@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
-from starlette.requests import Request
+from starlette.datastructures import Headers
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from emr import __version__
 from emr.gateway.chain import Gateway
 from emr.gateway.http import HttpRequest, HttpResponse
+from emr.gateway.payload import IncompleteBody
 
 __all__ = ["RegionApp"]
 
@@ -34,20 +36,30 @@ class RegionApp:
             body = json.dumps({"status": "running", "version": __version__}).encode()
             await Response(body, media_type="application/json")(scope, receive, send)
             return
-        starlette_request = Request(scope, receive)
-        body = await starlette_request.body()
         raw_path = scope.get("raw_path") or scope["path"].encode()
         request = HttpRequest(
             method=scope["method"],
             raw_path=raw_path.split(b"?", 1)[0].decode("utf-8", "surrogateescape"),
             raw_query=scope.get("query_string", b"").decode("utf-8", "surrogateescape"),
-            headers=starlette_request.headers,
-            body=body,
-            raw_body=body,
+            headers=Headers(scope=scope),
             client_host=scope["client"][0] if scope.get("client") else "",
+            wire=_wire_body(receive),
         )
         response = await self._gateway.handle(request)
         await _to_starlette(response)(scope, receive, send)
+
+
+async def _wire_body(receive: Receive) -> AsyncIterator[bytes]:
+    """The request body as the server receives it; the chain decides whether to hold it whole."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise IncompleteBody("The client closed the connection before the body was complete.")
+        body = message.get("body", b"")
+        if body:
+            yield body
+        if not message.get("more_body", False):
+            return
 
 
 def _to_starlette(response: HttpResponse) -> Response:

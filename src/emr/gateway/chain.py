@@ -3,9 +3,13 @@
     assign_request_id   x-amz-request-id / x-amzn-RequestId for every answer, errors included
     route_service       which service (cbor path, X-Amz-Target, credential scope, SigV2, S3)
     select_protocol     which of the service's protocols the request speaks
+    receive_body        the whole body, except for S3, whose signature covers only the
+                        declared payload hash, so its body can wait for the operation
     authenticate        SigV4 / SigV2 verification; decodes aws-chunked bodies
     address_bucket      virtual-hosted S3 (Host: <bucket>.<endpoint>) → path-style
     match_operation     the model's operation the request names
+    receive_payload     S3: streamed through the verifier for uploads (bounded memory for any
+                        size), else read whole and verified
     parse_input         members parsed and validated against the botocore model
     invoke_provider     the service provider's handler, off the event loop when synchronous
     serialize_result    output members → HTTP in the request's protocol
@@ -38,6 +42,7 @@ from starlette.concurrency import run_in_threadpool
 from emr.errors import AuthFailure, InternalFailure, NotImplementedOperation, ServiceError
 from emr.gateway.auth_errors import translate_auth_failure
 from emr.gateway.http import HttpRequest, HttpResponse
+from emr.gateway.payload import VerifiedBodyStream
 from emr.gateway.protocols import select_protocol
 from emr.gateway.protocols.base import Protocol
 from emr.gateway.routing import ServiceCatalog, resolve_service
@@ -48,6 +53,9 @@ from emr.services.provider import CallContext, OperationHandler, OperationResult
 __all__ = ["Gateway", "RequestContext"]
 
 log = logging.getLogger("emr.gateway")
+
+#: Bodies that are not streamed (everything but S3 object uploads) are held in memory whole.
+MAX_WHOLE_BODY_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -99,9 +107,11 @@ class Gateway:
             self.assign_request_id,
             self.route_service,
             self.select_protocol,
+            self.receive_body,
             self.authenticate,
             self.address_bucket,
             self.match_operation,
+            self.receive_payload,
             self.parse_input,
             self.invoke_provider,
             self.serialize_result,
@@ -154,6 +164,10 @@ class Gateway:
         assert context.service is not None
         context.protocol = select_protocol(context.request, context.service)
 
+    async def receive_body(self, context: RequestContext) -> None:
+        if context.service_name != "s3":
+            await _read_whole_body(context.request)
+
     def authenticate(self, context: RequestContext) -> None:
         request = context.request
         found: dict[str, SigningIdentity] = {}
@@ -166,7 +180,11 @@ class Gateway:
             return identity.secret_access_key
 
         auth = authenticate(
-            request, lookup_secret, now=self._clock(), max_skew=self._max_clock_skew
+            request,
+            lookup_secret,
+            now=self._clock(),
+            max_skew=self._max_clock_skew,
+            defer_payload=request.wire is not None,
         )
         context.auth = auth
         context.identity = found[auth.access_key_id]
@@ -184,6 +202,20 @@ class Gateway:
     def match_operation(self, context: RequestContext) -> None:
         assert context.protocol is not None and context.service is not None
         context.operation = context.protocol.match_operation(context.request, context.service)
+
+    async def receive_payload(self, context: RequestContext) -> None:
+        request, auth = context.request, context.auth
+        if request.wire is None or auth is None:
+            return
+        assert context.operation is not None
+        if _streams_payload(context.operation):
+            request.body_stream = VerifiedBodyStream(
+                request.wire, auth.payload, _declared_length(request)
+            )
+            request.wire = None
+            return
+        await _read_whole_body(request)
+        request.body, auth.trailers = auth.payload.verify_whole(request.raw_body)
 
     def parse_input(self, context: RequestContext) -> None:
         assert context.protocol is not None and context.operation is not None
@@ -273,6 +305,42 @@ class Gateway:
             f" {context.error.code}" if context.error else "",
             elapsed_ms,
         )
+
+
+async def _read_whole_body(request: HttpRequest) -> None:
+    """Read the rest of the body into `raw_body` (and `body`), refusing oversized ones."""
+    if request.wire is None:
+        return
+    received = bytearray()
+    async for data in request.wire:
+        received += data
+        if len(received) > MAX_WHOLE_BODY_BYTES:
+            raise ServiceError(
+                f"The request body exceeds {MAX_WHOLE_BODY_BYTES} bytes.",
+                code="RequestEntityTooLarge",
+                status_code=413,
+            )
+    request.wire = None
+    request.raw_body = request.body = bytes(received)
+
+
+def _streams_payload(operation: OperationModel) -> bool:
+    shape = operation.input_shape
+    payload = shape.serialization.get("payload") if shape is not None else None
+    return payload is not None and bool(shape.members[payload].serialization.get("streaming"))
+
+
+def _declared_length(request: HttpRequest) -> int | None:
+    """The payload length the client declared; an aws-chunked body's Content-Length counts
+    its framing, so only x-amz-decoded-content-length tells its payload length."""
+    chunked = request.headers.get("x-amz-content-sha256", "").startswith("STREAMING-")
+    chunked = chunked or "aws-chunked" in request.headers.get("content-encoding", "")
+    names = ("x-amz-decoded-content-length",) if chunked else ("content-length",)
+    for name in names:
+        value = request.headers.get(name, "").strip()
+        if value.isdigit():
+            return int(value)
+    return None
 
 
 def _request_region(context: RequestContext) -> str | None:

@@ -55,6 +55,8 @@ class HttpRequest:
     raw_body: bytes = b""
     client_host: str = ""
     body_stream: BodyStream | None = None
+    #: The body as it arrives, until the chain reads it (whole, or as `body_stream`).
+    wire: AsyncIterator[bytes] | None = None
 
     @cached_property
     def path(self) -> str:

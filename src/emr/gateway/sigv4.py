@@ -24,9 +24,9 @@ from emr.gateway.chunked import (
     STREAMING_SIGNED_PAYLOAD_TRAILER,
     STREAMING_UNSIGNED_PAYLOAD_TRAILER,
     ChunkSigning,
-    decode_aws_chunked,
 )
 from emr.gateway.http import HttpRequest
+from emr.gateway.payload import UNSIGNED_PAYLOAD, PayloadVerifier
 from emr.gateway.sigv2 import authenticate_sigv2, decoded_query, is_sigv2, query_pairs
 
 __all__ = [
@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 ALGORITHM = "AWS4-HMAC-SHA256"
-UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 _MAX_PRESIGN_EXPIRES = 604800
 _S3_SERVICES = frozenset({"s3", "s3-object-lambda"})
@@ -88,6 +87,11 @@ class AuthResult:
     presigned: bool
     body: bytes
     trailers: dict[str, str] = field(default_factory=dict)
+    #: Checks the body against the signature; already applied to `body` unless the caller
+    #: deferred it to verify a streamed body (`authenticate(..., defer_payload=True)`).
+    payload: PayloadVerifier = field(
+        default_factory=lambda: PayloadVerifier(UNSIGNED_PAYLOAD), compare=False, repr=False
+    )
 
 
 SecretLookup = Callable[[str], str | None]
@@ -168,8 +172,13 @@ def authenticate(
     *,
     now: datetime,
     max_skew: timedelta = timedelta(minutes=15),
+    defer_payload: bool = False,
 ) -> AuthResult:
-    """Verify the request's signature; raise AuthFailure(reason, message) on any failure."""
+    """Verify the request's signature; raise AuthFailure(reason, message) on any failure.
+
+    With `defer_payload` (S3 only: its signature covers the declared payload hash, not the
+    body) the body is not read: the caller streams it through `AuthResult.payload`.
+    """
     authorization = request.headers.get("authorization")
     query = decoded_query(request.raw_query)
     presigned = any(name in query for name in _PRESIGN_PARAMS)
@@ -181,18 +190,26 @@ def authenticate(
             )
         if authorization.startswith("AWS ") and is_sigv2(request):
             access_key_id = authenticate_sigv2(request, lookup_secret, now=now, max_skew=max_skew)
-            return AuthResult(access_key_id, None, False, request.raw_body, {})
+            return AuthResult(access_key_id, None, False, request.raw_body)
         claim = _header_claim(request, authorization)
     elif presigned:
         claim = _query_claim(query)
     elif is_sigv2(request):
         access_key_id = authenticate_sigv2(request, lookup_secret, now=now, max_skew=max_skew)
-        return AuthResult(access_key_id, None, True, request.raw_body, {})
+        return AuthResult(access_key_id, None, True, request.raw_body)
     else:
         raise AuthFailure(
             AuthFailureReason.MISSING_AUTHENTICATION, "Request is missing Authentication Token"
         )
-    return _verify_sigv4(request, claim, query, lookup_secret, now=now, max_skew=max_skew)
+    return _verify_sigv4(
+        request,
+        claim,
+        query,
+        lookup_secret,
+        now=now,
+        max_skew=max_skew,
+        defer_payload=defer_payload,
+    )
 
 
 def _header_claim(request: HttpRequest, authorization: str) -> _Claim:
@@ -296,6 +313,7 @@ def _verify_sigv4(
     *,
     now: datetime,
     max_skew: timedelta,
+    defer_payload: bool,
 ) -> AuthResult:
     scope = claim.scope
     is_s3 = scope.service in _S3_SERVICES
@@ -338,29 +356,16 @@ def _verify_sigv4(
             },
         )
 
-    body = request.raw_body
-    trailers: dict[str, str] = {}
-    if payload_hash in _STREAMING:
-        signing = ChunkSigning(key, claim.timestamp, scope.scope, calculated)
-        body, trailers = decode_aws_chunked(
-            body,
-            payload_hash,
-            signing=signing if payload_hash != STREAMING_UNSIGNED_PAYLOAD_TRAILER else None,
-            decoded_length=_decoded_length(request),
-            declared_trailers=_declared_trailers(request),
-        )
-    elif payload_hash != UNSIGNED_PAYLOAD and not hmac.compare_digest(
-        payload_hash.lower(), hashlib.sha256(body).hexdigest()
-    ):
-        raise AuthFailure(
-            AuthFailureReason.PAYLOAD_HASH_MISMATCH,
-            "The provided 'x-amz-content-sha256' header does not match what was computed.",
-            fields={
-                "ClientComputedContentSHA256": payload_hash,
-                "S3ComputedContentSHA256": hashlib.sha256(body).hexdigest(),
-            },
-        )
-    return AuthResult(scope.access_key_id, scope, claim.presigned, body, trailers)
+    verifier = PayloadVerifier(
+        payload_hash,
+        signing=ChunkSigning(key, claim.timestamp, scope.scope, calculated),
+        decoded_length=_decoded_length(request) if payload_hash in _STREAMING else None,
+        declared_trailers=_declared_trailers(request),
+    )
+    result = AuthResult(scope.access_key_id, scope, claim.presigned, b"", payload=verifier)
+    if not defer_payload:
+        result.body, result.trailers = verifier.verify_whole(request.raw_body)
+    return result
 
 
 def _payload_hash(request: HttpRequest, claim: _Claim, is_s3: bool) -> str:

@@ -182,6 +182,8 @@ class RestXmlProtocol(Protocol):
             if member.type_name == "blob":
                 # A streaming body is always there, if empty (PutObject of a zero-byte object).
                 streaming = bool(member.serialization.get("streaming"))
+                if streaming and request.body_stream is not None:
+                    return {name: request.body_stream}
                 return {name: body} if body or streaming else {}
             if member.type_name == "string":
                 return {name: body.decode("utf-8")} if body else {}
