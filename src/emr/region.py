@@ -11,6 +11,9 @@ from emr.gateway.chain import Gateway
 from emr.gateway.routing import ServiceCatalog
 from emr.identity import AccessKeyStore
 from emr.services.provider import Provider
+from emr.services.s3.provider import S3Provider
+from emr.services.s3.store import ObjectStore
+from emr.services.s3.store.filesystem import FilesystemObjectStore
 from emr.services.sts import StsProvider
 from emr.settings import Settings
 from emr.state import Database, open_database
@@ -25,9 +28,11 @@ class Region:
     settings: Settings
     database: Database
     keys: AccessKeyStore
+    object_store: ObjectStore
     gateway: Gateway
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        await self.object_store.close()
         self.database.dispose()
 
 
@@ -52,7 +57,13 @@ def prepare_data_dir(settings: Settings) -> None:
 def open_region(settings: Settings) -> Region:
     """Open state and assemble the gateway with every provider."""
     database, keys = open_state(settings)
-    providers: list[Provider] = [StsProvider()]
+    object_store = FilesystemObjectStore(
+        settings.s3_root, min_part_size=settings.s3_min_part_size_bytes
+    )
+    providers: list[Provider] = [
+        StsProvider(),
+        S3Provider(object_store, region=settings.region),
+    ]
     gateway = Gateway(
         ServiceCatalog(),
         {provider.service_name: provider for provider in providers},
@@ -60,4 +71,10 @@ def open_region(settings: Settings) -> Region:
         region=settings.region,
         max_clock_skew=timedelta(seconds=settings.max_clock_skew_seconds),
     )
-    return Region(settings=settings, database=database, keys=keys, gateway=gateway)
+    return Region(
+        settings=settings,
+        database=database,
+        keys=keys,
+        object_store=object_store,
+        gateway=gateway,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -50,7 +51,7 @@ def serve(settings: Settings, announce: Callable[[str], None]) -> None:
     finally:
         _remove_server_info(info_path)
         sock.close()
-        region.close()
+        asyncio.run(region.close())
         log.info("region endpoint stopped")
 
 

@@ -44,11 +44,21 @@ class Settings(BaseSettings):
     region: str = "us-east-1"
     account_id: str = Field(default="123456789012", pattern=r"^\d{12}$")
     max_clock_skew_seconds: int = Field(default=900, ge=1)
+    s3_min_part_size_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1,
+        description="EntityTooSmall below this (all but the last part).",
+    )
     log_level: str = "info"
 
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'state.db'}"
+
+    @property
+    def s3_root(self) -> Path:
+        """Where the embedded object store keeps bytes and their index."""
+        return self.data_dir / "s3"
 
     @property
     def server_info_path(self) -> Path:

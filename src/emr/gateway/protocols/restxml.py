@@ -13,7 +13,8 @@ ignores the root name; other SDKs and hand-written clients do not.
 
 Errors: S3 answers `<Error><Code/><Message/>…fields…<RequestId/><HostId/></Error>` with
 `x-amz-request-id`/`x-amz-id-2` headers and no body at all for HEAD requests (botocore then
-reports the status code, "404", as the code, which is what boto3 users test for); the
+reports the status code, "404", as the code, which is what boto3 users test for) nor for a
+304 Not Modified; the
 other rest-xml services answer `<ErrorResponse><Error><Type/><Code/><Message/></Error>
 <RequestId/></ErrorResponse>` with `x-amzn-RequestId`. A request no operation matches is,
 for S3, `405 MethodNotAllowed` (S3's answer to a method a resource does not support: every
@@ -170,7 +171,9 @@ class RestXmlProtocol(Protocol):
             params.update(self._body_members(request, operation))
         except ValueError as exc:
             raise RequestParseError(MALFORMED_XML_MESSAGE, code="MalformedXML") from exc
-        validate_input(params, operation.input_shape, code=self.validation_error_code)
+        # S3 has no ValidationException: a value it refuses is an InvalidArgument.
+        invalid = "InvalidArgument" if _is_s3(service) else self.validation_error_code
+        validate_input(params, operation.input_shape, code=invalid)
         return params
 
     def _body_members(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
@@ -258,7 +261,7 @@ class RestXmlProtocol(Protocol):
             response.set_header(header, value)
         head = operation is not None and operation.http.get("method", "").upper() == "HEAD"
         if _is_s3(service):
-            if head:
+            if head or error.status_code == 304:  # HTTP allows no body on either
                 return response
             parts = [
                 f"<Code>{escape(error.code)}</Code>",

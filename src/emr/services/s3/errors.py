@@ -18,25 +18,37 @@ __all__ = [
     "BucketNotEmpty",
     "EntityTooLarge",
     "EntityTooSmall",
+    "IllegalLocationConstraintException",
     "InvalidArgument",
     "InvalidBucketName",
     "InvalidDigest",
+    "InvalidLocationConstraint",
     "InvalidPart",
+    "InvalidPartNumber",
     "InvalidPartOrder",
     "InvalidRange",
     "InvalidRequest",
+    "InvalidTag",
     "KeyTooLongError",
+    "MalformedPolicy",
     "MalformedXML",
+    "MethodNotAllowed",
     "NoSuchBucket",
     "NoSuchBucketPolicy",
     "NoSuchCORSConfiguration",
     "NoSuchKey",
+    "NoSuchLifecycleConfiguration",
+    "NoSuchPublicAccessBlockConfiguration",
     "NoSuchTagSet",
     "NoSuchUpload",
     "NoSuchVersion",
+    "NotImplementedFeature",
     "NotModified",
+    "OwnershipControlsNotFoundError",
     "PreconditionFailed",
     "S3Error",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "UserKeyMustBeSpecified",
 ]
 
 
@@ -181,3 +193,65 @@ class NotModified(S3Error):
 class PreconditionFailed(S3Error):
     code, status_code = "PreconditionFailed", 412
     default_message = "At least one of the pre-conditions you specified did not hold"
+
+
+class IllegalLocationConstraintException(S3Error):
+    code, status_code = "IllegalLocationConstraintException", 400
+    default_message = "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to."
+
+
+class InvalidLocationConstraint(S3Error):
+    code, status_code = "InvalidLocationConstraint", 400
+    default_message = "The specified location-constraint is not valid"
+
+
+class InvalidPartNumber(S3Error):
+    code, status_code = "InvalidPartNumber", 416
+    default_message = "The requested partnumber is not satisfiable"
+
+
+class InvalidTag(S3Error):
+    code, status_code = "InvalidTag", 400
+    default_message = "The TagSet is not valid."
+
+
+class MalformedPolicy(S3Error):
+    code, status_code = "MalformedPolicy", 400
+    default_message = "Policies must be valid JSON and the first byte must be '{'"
+
+
+class MethodNotAllowed(S3Error):
+    code, status_code = "MethodNotAllowed", 405
+    default_message = "The specified method is not allowed against this resource."
+
+
+class NoSuchLifecycleConfiguration(S3Error):
+    code, status_code = "NoSuchLifecycleConfiguration", 404
+    default_message = "The lifecycle configuration does not exist"
+
+
+class NoSuchPublicAccessBlockConfiguration(S3Error):
+    code, status_code = "NoSuchPublicAccessBlockConfiguration", 404
+    default_message = "The public access block configuration was not found"
+
+
+class OwnershipControlsNotFoundError(S3Error):
+    code, status_code = "OwnershipControlsNotFoundError", 404
+    default_message = "The bucket ownership controls were not found"
+
+
+class ServerSideEncryptionConfigurationNotFoundError(S3Error):
+    code, status_code = "ServerSideEncryptionConfigurationNotFoundError", 404
+    default_message = "The server side encryption configuration was not found"
+
+
+class UserKeyMustBeSpecified(S3Error):
+    code, status_code = "UserKeyMustBeSpecified", 400
+    default_message = "The bucket POST must contain the specified field name. If it is specified, please check the order of the fields."
+
+
+class NotImplementedFeature(S3Error):
+    """S3's `NotImplemented`: a header asks for functionality S3 (or this endpoint) lacks."""
+
+    code, status_code = "NotImplemented", 501
+    default_message = "A header you provided implies functionality that is not implemented"
