@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 
-from emr.errors import ConfigurationError
+from emr.datadir import open_state
 from emr.gateway.chain import Gateway
 from emr.gateway.routing import ServiceCatalog
 from emr.identity import AccessKeyStore
@@ -16,9 +15,9 @@ from emr.services.s3.store import ObjectStore
 from emr.services.s3.store.filesystem import FilesystemObjectStore
 from emr.services.sts import StsProvider
 from emr.settings import Settings
-from emr.state import Database, open_database
+from emr.state import Database
 
-__all__ = ["Region", "open_region", "open_state"]
+__all__ = ["Region", "open_region"]
 
 
 @dataclass
@@ -34,24 +33,6 @@ class Region:
     async def close(self) -> None:
         await self.object_store.close()
         self.database.dispose()
-
-
-def open_state(settings: Settings) -> tuple[Database, AccessKeyStore]:
-    """The data dir, migrated database and root key, created on first use."""
-    prepare_data_dir(settings)
-    database = open_database(settings.resolved_database_url)
-    keys = AccessKeyStore(database)
-    keys.ensure_root_key(settings.account_id)
-    return database, keys
-
-
-def prepare_data_dir(settings: Settings) -> None:
-    """Create the data dir private to its owner (it holds secrets)."""
-    try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(settings.data_dir, 0o700)
-    except OSError as exc:
-        raise ConfigurationError(f"cannot use data dir {settings.data_dir}: {exc}") from exc
 
 
 def open_region(settings: Settings) -> Region:

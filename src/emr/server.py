@@ -19,7 +19,7 @@ from emr.gateway.asgi import RegionApp
 from emr.region import open_region
 from emr.settings import Settings
 
-__all__ = ["read_server_info", "serve"]
+__all__ = ["serve"]
 
 log = logging.getLogger("emr.server")
 
@@ -53,15 +53,6 @@ def serve(settings: Settings, announce: Callable[[str], None]) -> None:
         sock.close()
         asyncio.run(region.close())
         log.info("region endpoint stopped")
-
-
-def read_server_info(settings: Settings) -> dict[str, object] | None:
-    """What a running (or crashed) server wrote to `server.json`, if anything."""
-    try:
-        loaded = json.loads(settings.server_info_path.read_text())
-    except (OSError, ValueError):
-        return None
-    return loaded if isinstance(loaded, dict) else None
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -145,8 +145,7 @@ def version() -> None:
 
 
 def _root_identity(settings: Settings) -> SigningIdentity:
-    from emr.region import open_state
-    from emr.server import read_server_info
+    from emr.datadir import open_state, read_server_info
 
     if settings.database_url is None:
         recorded = (read_server_info(settings) or {}).get("database_url")
@@ -164,7 +163,7 @@ def _root_identity(settings: Settings) -> SigningIdentity:
 
 
 def _server_url(settings: Settings, port: int | None) -> str:
-    from emr.server import read_server_info
+    from emr.datadir import read_server_info
 
     if port is not None:
         return f"http://{settings.host}:{port}"

@@ -8,18 +8,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from emr.errors import ConfigurationError
 
-__all__ = ["Database", "open_database"]
+__all__ = ["MIGRATIONS", "SCHEMA_REVISION", "Database", "open_database"]
 
-_MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent / "migrations"
+#: The newest migration's revision id; a unit test holds it equal to alembic's head.
+SCHEMA_REVISION = "0001"
 
 
 class Database:
@@ -82,8 +82,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _migrate(engine: Engine) -> None:
+    # Importing and running alembic costs ~1 s; a database already at SCHEMA_REVISION
+    # (every start but the first after an upgrade) skips it.
+    with engine.connect() as connection:
+        if inspect(connection).has_table("alembic_version"):
+            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            if current == SCHEMA_REVISION:
+                return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

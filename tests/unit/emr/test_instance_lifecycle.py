@@ -74,7 +74,9 @@ def test_normal_life_records_every_state_and_timeline() -> None:
 
 
 @pytest.mark.parametrize(("state", "kind"), sorted(_TRANSITIONS, key=str))
-def test_every_transition_in_the_table_acts(state: InstanceState, kind: type[InstanceEvent]) -> None:
+def test_every_transition_in_the_table_acts(
+    state: InstanceState, kind: type[InstanceEvent]
+) -> None:
     inst = instance()
     inst.state, inst.last_seen = state, at(0)
     actions = inst.handle(make_event(kind))

@@ -429,18 +429,14 @@ def _daemons_ready(c: Cluster, e: DaemonsReady) -> list[Action]:
 
 def _node_failed_starting(c: Cluster, e: NodeFailed) -> list[Action]:
     if e.role is InstanceRole.MASTER:
-        return _master_lost(
-            c, MasterLost(at=e.at, event_id=e.event_id, instance_id=e.instance_id, reason=e.reason)
-        )
+        return _master_lost(c, e)
     message = f"Instance {e.instance_id} ({e.role.value.lower()}) failed: {e.reason}"
     return c._terminate(e, _Code.INSTANCE_FAILURE, message)
 
 
 def _node_failed_live(c: Cluster, e: NodeFailed) -> list[Action]:
     if e.role is InstanceRole.MASTER:
-        return _master_lost(
-            c, MasterLost(at=e.at, event_id=e.event_id, instance_id=e.instance_id, reason=e.reason)
-        )
+        return _master_lost(c, e)
     had_core = InstanceRole.CORE in c.instances.values()
     c.instances.pop(e.instance_id, None)
     if had_core and InstanceRole.CORE not in c.instances.values():
@@ -450,7 +446,7 @@ def _node_failed_live(c: Cluster, e: NodeFailed) -> list[Action]:
     return []  # a task node (or one of several core nodes) is gone; the cluster carries on
 
 
-def _master_lost(c: Cluster, e: MasterLost) -> list[Action]:
+def _master_lost(c: Cluster, e: MasterLost | NodeFailed) -> list[Action]:
     return c._terminate(
         e, _Code.INSTANCE_FAILURE, f"The master node ({e.instance_id}) was lost: {e.reason}"
     )
