@@ -37,29 +37,51 @@ class RegionApp:
             await Response(body, media_type="application/json")(scope, receive, send)
             return
         raw_path = scope.get("raw_path") or scope["path"].encode()
+        wire = _WireBody(receive)
         request = HttpRequest(
             method=scope["method"],
             raw_path=raw_path.split(b"?", 1)[0].decode("utf-8", "surrogateescape"),
             raw_query=scope.get("query_string", b"").decode("utf-8", "surrogateescape"),
             headers=Headers(scope=scope),
             client_host=scope["client"][0] if scope.get("client") else "",
-            wire=_wire_body(receive),
+            wire=wire,
         )
         response = await self._gateway.handle(request)
+        if not wire.complete and _may_have_body(request):
+            # The body was never read (an error came first). A client that sent
+            # `Expect: 100-continue` is still waiting to send it, and one that sent it has bytes
+            # in flight that would be read as the next request: answer and close, as S3 does.
+            response.set_header("Connection", "close")
         await _to_starlette(response)(scope, receive, send)
 
 
-async def _wire_body(receive: Receive) -> AsyncIterator[bytes]:
+class _WireBody:
     """The request body as the server receives it; the chain decides whether to hold it whole."""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise IncompleteBody("The client closed the connection before the body was complete.")
-        body = message.get("body", b"")
-        if body:
-            yield body
-        if not message.get("more_body", False):
-            return
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self.complete = False
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        while not self.complete:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise IncompleteBody(
+                    "The client closed the connection before the body was complete."
+                )
+            body: bytes = message.get("body", b"")
+            self.complete = not message.get("more_body", False)
+            if body:
+                return body
+        raise StopAsyncIteration
+
+
+def _may_have_body(request: HttpRequest) -> bool:
+    length = request.headers.get("content-length", "0").strip()
+    return length not in ("", "0") or "chunked" in request.headers.get("transfer-encoding", "")
 
 
 def _to_starlette(response: HttpResponse) -> Response:

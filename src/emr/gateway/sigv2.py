@@ -197,9 +197,13 @@ def authenticate_sigv2(
         date_slots = [_check_expires(query, now=now)]
 
     def slot(name: str) -> str:
-        if query is not None and name in query:
-            return query[name].strip()
-        return ",".join(v.strip() for v in request.headers.getlist(name))
+        # A header the client sent is what the request is, so it is what must have been signed;
+        # botocore's presigner also copies signed Content-Type/MD5 into the query, which stands
+        # in only when a plain client sends no such header.
+        sent = request.headers.getlist(name)
+        if sent or query is None or name not in query:
+            return ",".join(v.strip() for v in sent)
+        return query[name].strip()
 
     custom = _custom_headers(request, query)
     head = f"{request.method.upper()}\n{slot('content-md5')}\n{slot('content-type')}\n"

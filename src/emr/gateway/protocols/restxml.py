@@ -173,7 +173,7 @@ class RestXmlProtocol(Protocol):
             raise RequestParseError(MALFORMED_XML_MESSAGE, code="MalformedXML") from exc
         # S3 has no ValidationException: a value it refuses is an InvalidArgument.
         invalid = "InvalidArgument" if _is_s3(service) else self.validation_error_code
-        validate_input(params, operation.input_shape, code=invalid)
+        validate_input(params, operation.input_shape, code=invalid, enums=not _is_s3(service))
         return params
 
     def _body_members(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:

@@ -26,12 +26,18 @@ _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _NUMBER_TYPES = frozenset({"integer", "long", "float", "double", "bigInteger", "bigDecimal"})
 
 
-def validate_input(params: Mapping[str, Any], shape: StructureShape | None, *, code: str) -> None:
-    """Raise `ParameterValidationError(problems, code=code)` if `params` breaks `shape`."""
+def validate_input(
+    params: Mapping[str, Any], shape: StructureShape | None, *, code: str, enums: bool = True
+) -> None:
+    """Raise `ParameterValidationError(problems, code=code)` if `params` breaks `shape`.
+
+    `enums=False` leaves enum values to the provider: S3 validates its own inputs and accepts,
+    for example, `x-amz-checksum-mode: enabled` in lower case (the AWS C++ SDK sends it so).
+    """
     if shape is None:
         return
     problems: list[str] = []
-    _check_structure(params, shape, "", problems)
+    _check_structure(params, shape, "", problems, enums)
     if problems:
         raise ParameterValidationError(problems, code=code)
 
@@ -42,7 +48,7 @@ def _member_path(parent: str, name: str) -> str:
 
 
 def _check_structure(
-    value: Mapping[str, Any], shape: StructureShape, path: str, problems: list[str]
+    value: Mapping[str, Any], shape: StructureShape, path: str, problems: list[str], enums: bool
 ) -> None:
     if shape.is_document_type:
         return
@@ -55,30 +61,32 @@ def _check_structure(
     for name, member in shape.members.items():
         member_value = value.get(name)
         if member_value is not None:
-            _check(member_value, member, _member_path(path, name), problems)
+            _check(member_value, member, _member_path(path, name), problems, enums)
 
 
-def _check(value: Any, shape: Shape, path: str, problems: list[str]) -> None:
-    for constraint in _constraint_violations(value, shape):
+def _check(value: Any, shape: Shape, path: str, problems: list[str], enums: bool) -> None:
+    for constraint in _constraint_violations(value, shape, enums):
         problems.append(_problem(value, shape, path, constraint))
     if isinstance(shape, StructureShape) and isinstance(value, Mapping):
-        _check_structure(value, shape, path, problems)
+        _check_structure(value, shape, path, problems, enums)
     elif isinstance(shape, ListShape) and isinstance(value, list | tuple):
         for index, item in enumerate(value, 1):
             if item is not None:
-                _check(item, shape.member, f"{path}.{index}.member", problems)
+                _check(item, shape.member, f"{path}.{index}.member", problems, enums)
     elif isinstance(shape, MapShape) and isinstance(value, Mapping):
-        _check_map(value, shape, path, problems)
+        _check_map(value, shape, path, problems, enums)
 
 
-def _check_map(value: Mapping[Any, Any], shape: MapShape, path: str, problems: list[str]) -> None:
+def _check_map(
+    value: Mapping[Any, Any], shape: MapShape, path: str, problems: list[str], enums: bool
+) -> None:
     key_violations: list[str] = []
     for key, item in value.items():
         key_violations.extend(
-            v for v in _constraint_violations(key, shape.key) if v not in key_violations
+            v for v in _constraint_violations(key, shape.key, enums) if v not in key_violations
         )
         if item is not None:
-            _check(item, shape.value, f"{path}.{key}", problems)
+            _check(item, shape.value, f"{path}.{key}", problems, enums)
     if key_violations:
         problems.append(
             f"Value {_render(dict(value))} at '{path}' failed to satisfy constraint: "
@@ -92,7 +100,7 @@ def _problem(value: Any, shape: Shape, path: str, constraint: str) -> str:
     return f"Value {_render(value)} at '{path}' failed to satisfy constraint: {constraint}"
 
 
-def _constraint_violations(value: Any, shape: Shape) -> list[str]:
+def _constraint_violations(value: Any, shape: Shape, enums: bool = True) -> list[str]:
     """The 'Member must …' sentences for the constraints `value` breaks at this level."""
     found: list[str] = []
     meta = shape.metadata
@@ -109,7 +117,7 @@ def _constraint_violations(value: Any, shape: Shape) -> list[str]:
         if maximum is not None and value > maximum:
             found.append(f"Member must have value less than or equal to {_number(maximum)}")
     if isinstance(value, str):
-        enum = meta.get("enum")
+        enum = meta.get("enum") if enums else None
         if enum and value not in enum:
             found.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
         pattern = meta.get("pattern")
