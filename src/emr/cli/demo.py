@@ -70,14 +70,29 @@ def _tour(url: str, directory: Path) -> int:
         shown = value[:4] + "…" if name == "AWS_SECRET_ACCESS_KEY" else value
         console.print(f"  export {name}={shown}")
 
-    ok = True
     aws = Path(sys.executable).with_name("aws")
-    console.print("\n[bold]$ aws sts get-caller-identity")
-    cli = subprocess.run(
-        [str(aws), "sts", "get-caller-identity"], env=environment, capture_output=True, text=True
+
+    def run_aws(*args: str, show: bool = True) -> subprocess.CompletedProcess[str]:
+        console.print(f"\n[bold]$ aws {' '.join(args)}")
+        done = subprocess.run([str(aws), *args], env=environment, capture_output=True, text=True)
+        if show:
+            console.print(done.stdout.rstrip() or done.stderr.rstrip())
+        return done
+
+    ok = run_aws("sts", "get-caller-identity").returncode == 0
+
+    sample = Path(tempfile.mkdtemp(prefix="emr-demo-files-")) / "hello.txt"
+    sample.write_text("hello from emr\n")
+    ok &= run_aws("s3", "mb", "s3://demo-bucket").returncode == 0
+    ok &= (
+        run_aws(
+            "s3", "cp", "--no-progress", str(sample), "s3://demo-bucket/greetings/hello.txt"
+        ).returncode
+        == 0
     )
-    console.print(cli.stdout.rstrip() or cli.stderr.rstrip())
-    ok &= cli.returncode == 0
+    ok &= run_aws("s3", "ls", "--recursive", "s3://demo-bucket").returncode == 0
+    copied = run_aws("s3", "cp", "s3://demo-bucket/greetings/hello.txt", "-")
+    ok &= copied.stdout == sample.read_text()
 
     session = boto3.Session(
         aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
