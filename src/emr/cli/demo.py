@@ -93,6 +93,7 @@ def _tour(url: str, directory: Path) -> int:
     ok &= run_aws("s3", "ls", "--recursive", "s3://demo-bucket").returncode == 0
     copied = run_aws("s3", "cp", "s3://demo-bucket/greetings/hello.txt", "-")
     ok &= copied.stdout == sample.read_text()
+    shutil.rmtree(sample.parent, ignore_errors=True)
 
     session = boto3.Session(
         aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
