@@ -73,4 +73,3 @@ def bucket(s3: Any, request: pytest.FixtureRequest) -> Iterator[str]:
     s3.create_bucket(Bucket=name)
     yield name
     empty_and_delete_bucket(s3, name)
-
