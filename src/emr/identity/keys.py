@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import secrets
 import string
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,6 +17,7 @@ from emr.state.schema import AccessKeyRow
 
 __all__ = ["AccessKeyStore", "Principal", "SigningIdentity"]
 
+_CACHE_ENTRIES = 4096
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 
@@ -40,18 +44,41 @@ class SigningIdentity:
 
 
 class AccessKeyStore:
-    """Creates and looks up access keys."""
+    """Creates and looks up access keys.
 
-    def __init__(self, database: Database) -> None:
+    Every request looks its key up, so answers are cached for `cache_seconds` (a key revoked
+    through another region server sharing the database stops working within that time; one
+    revoked through this store stops at once).
+    """
+
+    def __init__(self, database: Database, *, cache_seconds: float = 10.0) -> None:
         self._database = database
+        self._cache_seconds = cache_seconds
+        self._cache: OrderedDict[str, tuple[float, SigningIdentity | None]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def lookup(self, access_key_id: str) -> SigningIdentity | None:
         """The active key with this id, or None."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(access_key_id)
+            if cached is not None and cached[0] > now:
+                self._cache.move_to_end(access_key_id)
+                return cached[1]
         with self._database.session() as session:
             row = session.get(AccessKeyRow, access_key_id)
-            if row is None or row.status != "Active":
-                return None
-            return _identity(row)
+            found = None if row is None or row.status != "Active" else _identity(row)
+        with self._lock:
+            self._cache[access_key_id] = (now + self._cache_seconds, found)
+            self._cache.move_to_end(access_key_id)
+            while len(self._cache) > _CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return found
+
+    def forget(self, access_key_id: str) -> None:
+        """Drop a cached answer (after a key is created, deactivated or deleted)."""
+        with self._lock:
+            self._cache.pop(access_key_id, None)
 
     def root_key(self, account_id: str) -> SigningIdentity | None:
         """The account's oldest active root key, if one exists."""
@@ -86,6 +113,7 @@ class AccessKeyStore:
         )
         with self._database.session() as session:
             session.add(row)
+        self.forget(row.access_key_id)
         return _identity(row)
 
 
