@@ -31,3 +31,25 @@ def test_open_migrates_a_new_database_and_reopens_it(tmp_path: Path) -> None:
     assert AccessKeyStore(reopened).ensure_root_key("123456789012") == key
     assert AccessKeyStore(reopened).lookup("AKIANOSUCHKEY0000000") is None
     reopened.dispose()
+
+
+def test_key_lookups_are_cached_until_forgotten(tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from emr.state.schema import AccessKeyRow
+
+    database = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    keys = AccessKeyStore(database, cache_seconds=60)
+    key = keys.ensure_root_key("123456789012")
+    assert keys.lookup(key.access_key_id) == key
+    with database.session() as session:
+        session.execute(
+            update(AccessKeyRow)
+            .where(AccessKeyRow.access_key_id == key.access_key_id)
+            .values(status="Inactive")
+        )
+    assert keys.lookup(key.access_key_id) == key  # served from the cache
+    keys.forget(key.access_key_id)
+    assert keys.lookup(key.access_key_id) is None
+    assert AccessKeyStore(database, cache_seconds=0).lookup(key.access_key_id) is None
+    database.dispose()
