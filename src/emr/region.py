@@ -9,6 +9,7 @@ from emr.datadir import open_state
 from emr.gateway.chain import Gateway
 from emr.gateway.routing import ServiceCatalog
 from emr.identity import AccessKeyStore
+from emr.services.emr.provider import EmrProvider
 from emr.services.provider import Provider
 from emr.services.s3.provider import S3Provider
 from emr.services.s3.store import ObjectStore
@@ -44,6 +45,7 @@ def open_region(settings: Settings) -> Region:
     providers: list[Provider] = [
         StsProvider(),
         S3Provider(object_store, region=settings.region),
+        EmrProvider(database),
     ]
     gateway = Gateway(
         ServiceCatalog(),

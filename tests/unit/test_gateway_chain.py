@@ -89,9 +89,7 @@ def test_unexpected_exception_is_internal_failure_with_request_id(
     assert parsed["Error"]["Code"] == "InternalFailure"
     assert request_id in parsed["Error"]["Message"]
     assert "disk on fire" not in response.body.decode()
-    assert any(
-        request_id in record.getMessage() and record.exc_info for record in caplog.records
-    )
+    assert any(request_id in record.getMessage() and record.exc_info for record in caplog.records)
 
 
 def test_provider_service_error_is_answered_in_protocol_shape(

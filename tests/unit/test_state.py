@@ -53,3 +53,31 @@ def test_key_lookups_are_cached_until_forgotten(tmp_path: Path) -> None:
     assert keys.lookup(key.access_key_id) is None
     assert AccessKeyStore(database, cache_seconds=0).lookup(key.access_key_id) is None
     database.dispose()
+
+
+def test_emr_tables_read_timestamps_back_aware_in_utc(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from emr.state.schema import SecurityConfigurationRow
+
+    database = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    tables = inspect(database.engine).get_table_names()
+    assert {"emr_security_configurations", "emr_block_public_access"} <= set(tables)
+    paris = datetime(2025, 6, 1, 14, 30, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
+    with database.session() as session:
+        session.add(
+            SecurityConfigurationRow(
+                account_id="123456789012",
+                region="us-east-1",
+                name="x",
+                configuration="{}",
+                created_at=paris,
+            )
+        )
+    with database.session() as session:
+        row = session.scalars(select(SecurityConfigurationRow)).one()
+        assert row.created_at.tzinfo is UTC
+        assert row.created_at == paris
+    database.dispose()

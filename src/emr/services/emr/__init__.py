@@ -1,5 +1,7 @@
-"""Amazon EMR: the control plane's pure core (catalogs, release labels, lifecycle state machines).
+"""Amazon EMR: the control plane.
 
-The provider (RunJobFlow, DescribeCluster, …), the supervisor and the node agents wrap these
-modules; nothing here does I/O, reads a clock or starts a thread.
+The pure core (`instance_types`, `releases`, `markers`, the lifecycle state machines) does no
+I/O, reads no clock and starts no thread. `provider.EmrProvider` and its mixins by resource
+(`releases_api`, `security_configurations`, `block_public_access`) are the thin shell that
+answers the API from that core and the control-plane database.
 """

@@ -12,14 +12,13 @@ which, like any other label, runs this platform's versions.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
 from emr.errors import ServiceError
+from emr.services.emr.markers import InvalidNextToken, decode_marker, encode_marker
 
 __all__ = [
     "APPLICATIONS",
@@ -57,15 +56,6 @@ class InvalidReleaseLabel(ServiceError):
     def __init__(self, label: str) -> None:
         super().__init__(f"The supplied release label is invalid: {label}.")
         self.label = label
-
-
-class InvalidNextToken(ServiceError):
-    """A NextToken/Marker this endpoint did not hand out (or one of another listing)."""
-
-    code = "InvalidRequestException"
-
-    def __init__(self) -> None:
-        super().__init__("The pagination token is invalid.")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -154,29 +144,14 @@ class Page(Generic[T]):
     next_token: str | None
 
 
-def _encode(listing: str, offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{listing}:{offset}".encode()).decode()
-
-
-def _decode(listing: str, token: str) -> int:
-    try:
-        kind, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        position = int(offset)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidNextToken() from None
-    if kind != listing or position < 0:
-        raise InvalidNextToken()
-    return position
-
-
 def paginate(
     listing: str, items: Sequence[T], token: str | None, max_results: int | None
 ) -> Page[T]:
     """Page `items`; `listing` names the operation so a token cannot be replayed elsewhere."""
-    start = 0 if token is None else _decode(listing, token)
+    start = 0 if token is None else decode_marker(listing, token)
     size = MAX_RESULTS if max_results is None else max(1, min(max_results, MAX_RESULTS))
     end = start + size
-    return Page(list(items[start:end]), _encode(listing, end) if end < len(items) else None)
+    return Page(list(items[start:end]), encode_marker(listing, end) if end < len(items) else None)
 
 
 # --- the two operations -----------------------------------------------------------------------

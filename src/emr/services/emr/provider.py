@@ -1,0 +1,48 @@
+"""EMR: the operations of the control plane, grouped by resource in mixins.
+
+`releases_api` answers from the release and instance-type catalogs; `security_configurations`
+and `block_public_access` keep their documents in the control-plane database, per account and
+region. Clusters, steps and instances arrive with the supervisor.
+
+LIMITATIONS (where this differs from AWS):
+- Only the operations that need no cluster are implemented so far; the others answer
+  NotImplemented (501).
+- Every well-formed `emr-x.y.z` label is accepted and describes the Hadoop and Spark this
+  platform runs; ListReleaseLabels lists AWS's label names, DescribeReleaseLabel reports no
+  AvailableOSReleases (see `releases`). ListSupportedInstanceTypes gives the same catalog for
+  every label, 100 types a page.
+- Security configurations are stored and returned verbatim, never enforced. The document must
+  be a JSON object; its properties are not checked against EMR's schema (EMR refuses unknown
+  properties). Names are at most 256 characters (the model allows 10280).
+  ListSecurityConfigurations returns the newest first, 50 a page.
+- Block public access is stored, never enforced (clusters here get no security groups). Until
+  a Put, Get answers EMR's default (block, except port 22) with the time of the first Get and
+  the account root as CreatedByArn. Port ranges are checked for 0-65535 and MinRange <=
+  MaxRange with wording of our own.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from emr.services.emr.block_public_access import BlockPublicAccessOperations
+from emr.services.emr.releases_api import ReleaseOperations
+from emr.services.emr.security_configurations import SecurityConfigurationOperations
+from emr.services.provider import Provider
+from emr.state import Database
+
+__all__ = ["EmrProvider"]
+
+
+class EmrProvider(
+    ReleaseOperations,
+    SecurityConfigurationOperations,
+    BlockPublicAccessOperations,
+    Provider,
+):
+    """The EMR operations, over the control-plane database."""
+
+    service_name: ClassVar[str] = "emr"
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
