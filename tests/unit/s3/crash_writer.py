@@ -14,6 +14,8 @@ from emr.services.s3.errors import BucketAlreadyOwnedByYou
 from emr.services.s3.store.base import ObjectHeaders, Payload
 from emr.services.s3.store.filesystem import FilesystemObjectStore
 
+WRITERS = 4
+
 
 def body(key: str) -> bytes:
     """Deterministic bytes for a key, so the test can check what it reads back."""
@@ -31,17 +33,22 @@ async def main(root: Path, round_id: str) -> None:
     store = FilesystemObjectStore(root)
     with contextlib.suppress(BucketAlreadyOwnedByYou):  # rounds after the first
         await store.create_bucket("crash", region="us-east-1", owner_account="1")
-    n = 0
-    while True:
-        key = f"{round_id}/{n % 7}/{n}"  # n % 7: overwrite-free, but prefixes shared
-        await store.put_object(
-            "crash", key, Payload(_chunks(body(key))), ObjectHeaders(), owner_account="1"
-        )
-        await store.put_object(  # and an overwrite of one shared key
-            "crash", "shared", Payload(_chunks(body(key))), ObjectHeaders(), owner_account="1"
-        )
-        print(key, flush=True)
-        n += 1
+
+    async def writer(w: int) -> None:
+        n = 0
+        while True:
+            key = f"{round_id}/{n % 7}/{w}-{n}"  # n % 7: overwrite-free, but prefixes shared
+            await store.put_object(
+                "crash", key, Payload(_chunks(body(key))), ObjectHeaders(), owner_account="1"
+            )
+            await store.put_object(  # and an overwrite of one shared key
+                "crash", "shared", Payload(_chunks(body(key))), ObjectHeaders(), owner_account="1"
+            )
+            print(key, flush=True)
+            n += 1
+
+    # Concurrent writers, so that commits are grouped when the kill lands.
+    await asyncio.gather(*(writer(w) for w in range(WRITERS)))
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ async def test_reopen_keeps_everything(tmp_path: Path) -> None:
 
 
 async def test_recovery_removes_orphans_and_deleted_files_go(tmp_path: Path) -> None:
-    store = FilesystemObjectStore(tmp_path)
+    store = FilesystemObjectStore(tmp_path, inline_threshold=0)  # small bodies in files
     await store.create_bucket("b", region=REGION, owner_account=OWNER)
     await _put(store, "b", "k", b"kept")
     await _put(store, "b", "gone", b"x")
@@ -104,7 +104,7 @@ async def test_recovery_removes_orphans_and_deleted_files_go(tmp_path: Path) -> 
     orphan = tmp_path / "data" / "ab" / ("ab" + "0" * 30)
     orphan.write_bytes(b"orphan")
     (tmp_path / "tmp" / "half-written").write_bytes(b"partial")
-    store = FilesystemObjectStore(tmp_path)
+    store = FilesystemObjectStore(tmp_path, inline_threshold=0)
     assert not orphan.exists() and not any((tmp_path / "tmp").iterdir())
     assert len(_data_files(tmp_path)) == 1
     assert await read_all(store, await store.get_object("b", "k")) == b"kept"

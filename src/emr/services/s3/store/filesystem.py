@@ -1,38 +1,37 @@
 """FilesystemObjectStore: S3 objects as data files plus a SQLite index, fsync-durable.
 
-Durability and visibility: a body is streamed to `tmp/`, fsynced, renamed into `data/` and
-the directory fsynced; then one index transaction (WAL, synchronous=FULL) checks the
-bucket and any precondition and inserts the row naming the file. That commit is the moment
-of visibility, so a returned PUT is durable and a crash leaves at most unreferenced files,
-which the constructor removes (`BlobDirectory.recover`). Files of replaced rows are
-unlinked only after the commit; readers open the file first and keep the descriptor, so a
-concurrent overwrite or delete never mixes bytes of two versions.
+Durability and visibility: a body up to `inline_threshold` bytes is kept in memory and
+stored in its index row; a larger one is streamed to `tmp/`, fsynced, renamed into `data/`
+and the directory fsynced. Then one index transaction (WAL, synchronous=FULL, grouped with
+concurrent writes: see `fs_index`) checks the bucket and any precondition and inserts the
+row holding or naming the bytes. That commit is the moment of visibility, so a returned PUT
+is durable and a crash leaves at most unreferenced files, which the constructor removes
+(`BlobDirectory.recover`). Files of replaced rows are unlinked only after the commit;
+readers open the file first and keep the descriptor, and read an inline body together with
+the row that describes it, so a concurrent overwrite or delete never mixes bytes of two
+versions.
 
-Copies are hard links (bytes are immutable once published); multipart parts are files of
-their own and CompleteMultipartUpload concatenates them into a new one (`fs_multipart`).
+Copies are hard links (bytes are immutable once published) or, for inline objects, copies
+of the row's bytes; multipart parts are files of their own and CompleteMultipartUpload
+concatenates them into a new one (`fs_multipart`).
 
-LIMITATIONS: one process per root (no cross-process locking); a Content-Length that does not
-match the body fails with InvalidRequest where S3 answers IncompleteBody; CopyObject keeps
-the source's ETag, part sizes and checksums (S3 recomputes them for multipart sources).
+LIMITATIONS: one process per root (no cross-process locking, and the bucket cache assumes
+no other writer); a Content-Length that does not match the body fails with InvalidRequest
+where S3 answers IncompleteBody; CopyObject keeps the source's ETag, part sizes and
+checksums (S3 recomputes them for multipart sources).
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from emr.services.s3.errors import (
-    BucketAlreadyExists,
-    BucketAlreadyOwnedByYou,
-    BucketNotEmpty,
-    InvalidRequest,
-    NoSuchBucket,
-    NoSuchKey,
-    NoSuchVersion,
-)
+from emr.services.s3.checksums import new_hasher
+from emr.services.s3.errors import InvalidRequest, NoSuchBucket, NoSuchKey, NoSuchVersion
 from emr.services.s3.store.base import (
     Bucket,
     DeleteOutcome,
@@ -56,13 +55,12 @@ from emr.services.s3.store.fs_blobs import (
     check_declared_digests,
     verify_written,
 )
+from emr.services.s3.store.fs_buckets import BucketCatalog
 from emr.services.s3.store.fs_index import (
     MetadataIndex,
     VersionRow,
     Workers,
     encode_key,
-    now_micros,
-    timestamp,
     version_from_row,
     version_meta,
 )
@@ -79,31 +77,37 @@ from emr.services.s3.store.fs_versions import (
     check_precondition,
     delete_object_rows,
     insert_version,
-    latest_row,
     version_row,
+    version_with_body,
 )
 
 __all__ = ["FilesystemObjectStore"]
 
 T = TypeVar("T")
 
-_BUCKET_COLUMNS = "name, region, owner, created, versioning"
+#: The attribute under which `get_object` leaves an inline body on the version it returns,
+#: read in the same query as the row: `read_object` then needs no lookup and no thread hop.
+#: (ObjectVersion is the interface's frozen type; this rides along without being a field.)
+_INLINE_BODY = "_fs_inline_body"
 
 
-def _bucket(row: tuple[str, str, str, int, Any]) -> Bucket:
-    return Bucket(
-        name=row[0],
-        region=row[1],
-        owner_account=row[2],
-        created=timestamp(row[3]),
-        versioning=row[4],
-    )
+def _with_body(version: ObjectVersion, body: bytes | None) -> ObjectVersion:
+    if body is not None:
+        object.__setattr__(version, _INLINE_BODY, body)
+    return version
+
+
+def _checksum(algorithm: str, data: bytes) -> str:
+    hasher = new_hasher(algorithm)
+    hasher.update(data)
+    return base64.b64encode(hasher.digest()).decode("ascii")
 
 
 class FilesystemObjectStore(ObjectStore):
     """An ObjectStore in one directory: `data/` and `tmp/` files and `index.sqlite3`.
 
-    The constructor creates or opens the store and removes what a crash left behind.
+    The constructor creates or opens the store (upgrading an older index) and removes what a
+    crash left behind. Bodies up to `inline_threshold` bytes live in the index (0: never).
     """
 
     def __init__(
@@ -113,13 +117,17 @@ class FilesystemObjectStore(ObjectStore):
         min_part_size: int = 5 * 1024 * 1024,
         read_chunk_size: int = FLUSH_BYTES,
         threads: int = 8,
+        inline_threshold: int = 64 * 1024,
     ) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.root = root
         self._read_chunk = read_chunk_size
+        # Inline bodies are held whole in memory: never more than one flush buffer.
+        self._inline_threshold = max(0, min(inline_threshold, FLUSH_BYTES))
         self._blobs = BlobDirectory(root)
         self._index = MetadataIndex(root / "index.sqlite3")
         self._workers = Workers(threads)
+        self._buckets = BucketCatalog(self._index, self._workers)
         self._multipart = MultipartUploads(self._index, self._blobs, self._workers, min_part_size)
         self._recover()
 
@@ -141,105 +149,25 @@ class FilesystemObjectStore(ObjectStore):
     # -- buckets -----------------------------------------------------------------------------
 
     async def create_bucket(self, name: str, *, region: str, owner_account: str) -> Bucket:
-        def create() -> Bucket:
-            with self._index.transaction() as conn:
-                existing = conn.execute(
-                    "SELECT owner FROM buckets WHERE name = ?", (name,)
-                ).fetchone()
-                if existing is not None:
-                    if existing[0] == owner_account:
-                        raise BucketAlreadyOwnedByYou(BucketName=name)
-                    raise BucketAlreadyExists(BucketName=name)
-                row = conn.execute(
-                    "INSERT INTO buckets (name, region, owner, created) VALUES (?, ?, ?, ?)"
-                    f" RETURNING {_BUCKET_COLUMNS}",
-                    (name, region, owner_account, now_micros()),
-                ).fetchone()
-            return _bucket(row)
-
-        return await self._workers.run(create)
-
-    def _get_bucket(self, name: str) -> Bucket:
-        row = (
-            self._index.reader()
-            .execute(f"SELECT {_BUCKET_COLUMNS} FROM buckets WHERE name = ?", (name,))
-            .fetchone()
-        )
-        if row is None:
-            raise NoSuchBucket(BucketName=name)
-        return _bucket(row)
+        return await self._buckets.create(name, region=region, owner_account=owner_account)
 
     async def get_bucket(self, name: str) -> Bucket:
-        return await self._workers.run(self._get_bucket, name)
+        return await self._buckets.get(name)
 
     async def list_buckets(self, owner_account: str) -> list[Bucket]:
-        def select() -> list[Bucket]:
-            rows = self._index.reader().execute(
-                f"SELECT {_BUCKET_COLUMNS} FROM buckets WHERE owner = ? ORDER BY name",
-                (owner_account,),
-            )
-            return [_bucket(row) for row in rows]
-
-        return await self._workers.run(select)
+        return await self._buckets.list(owner_account)
 
     async def delete_bucket(self, name: str) -> None:
-        def delete() -> None:
-            with self._index.transaction() as conn:
-                bucket_versioning(conn, name)
-                for table in ("versions", "uploads"):
-                    if conn.execute(
-                        f"SELECT 1 FROM {table} WHERE bucket = ? LIMIT 1", (name,)
-                    ).fetchone():
-                        raise BucketNotEmpty(BucketName=name)
-                conn.execute("DELETE FROM bucket_configs WHERE bucket = ?", (name,))
-                conn.execute("DELETE FROM buckets WHERE name = ?", (name,))
-
-        await self._workers.run(delete)
+        await self._buckets.delete(name)
 
     async def set_bucket_versioning(self, name: str, status: Versioning) -> Bucket:
-        def update() -> Bucket:
-            with self._index.transaction() as conn:
-                row = conn.execute(
-                    f"UPDATE buckets SET versioning = ? WHERE name = ? RETURNING {_BUCKET_COLUMNS}",
-                    (status, name),
-                ).fetchone()
-            if row is None:
-                raise NoSuchBucket(BucketName=name)
-            return _bucket(row)
-
-        return await self._workers.run(update)
+        return await self._buckets.set_versioning(name, status)
 
     async def get_bucket_config(self, name: str, kind: str) -> str | None:
-        def select() -> str | None:
-            self._get_bucket(name)
-            row = (
-                self._index.reader()
-                .execute(
-                    "SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ?",
-                    (name, kind),
-                )
-                .fetchone()
-            )
-            return None if row is None else str(row[0])
-
-        return await self._workers.run(select)
+        return await self._buckets.get_config(name, kind)
 
     async def put_bucket_config(self, name: str, kind: str, document: str | None) -> None:
-        def store() -> None:
-            with self._index.transaction() as conn:
-                bucket_versioning(conn, name)
-                if document is None:
-                    conn.execute(
-                        "DELETE FROM bucket_configs WHERE bucket = ? AND kind = ?", (name, kind)
-                    )
-                else:
-                    conn.execute(
-                        "INSERT OR REPLACE INTO bucket_configs (bucket, kind, document)"
-                        " VALUES (?, ?, ?)",
-                        (name, kind, document),
-                    )
-
-        await self._workers.run(store)
+        await self._buckets.put_config(name, kind, document)
 
     # -- objects -----------------------------------------------------------------------------
 
@@ -248,29 +176,35 @@ class FilesystemObjectStore(ObjectStore):
         bucket: str,
         key: bytes,
         *,
-        file_id: str,
+        file_id: str | None,
+        body: bytes | None,
         owner: str,
         size: int,
         etag: str,
         meta: str,
         precondition: Precondition | None,
     ) -> ObjectVersion:
-        """Insert the row naming an already published data file; on failure the file goes."""
+        """Insert the row holding `body` or naming an already published data file; on
+        failure the file goes."""
+
+        def insert(conn: sqlite3.Connection) -> tuple[VersionRow, list[str | None]]:
+            versioning = bucket_versioning(conn, bucket)
+            check_precondition(conn, bucket, key, precondition)
+            return insert_version(
+                conn,
+                bucket,
+                key,
+                versioning=versioning,
+                owner=owner,
+                size=size,
+                etag=etag,
+                meta=meta,
+                file=file_id,
+                body=body,
+            )
+
         try:
-            with self._index.transaction() as conn:
-                versioning = bucket_versioning(conn, bucket)
-                check_precondition(conn, bucket, key, precondition)
-                row, dropped = insert_version(
-                    conn,
-                    bucket,
-                    key,
-                    versioning=versioning,
-                    owner=owner,
-                    size=size,
-                    etag=etag,
-                    meta=meta,
-                    file=file_id,
-                )
+            row, dropped = self._index.write(insert)
         except BaseException:
             self._blobs.unlink([file_id])
             raise
@@ -289,7 +223,7 @@ class FilesystemObjectStore(ObjectStore):
         precondition: Precondition | None = None,
     ) -> ObjectVersion:
         algorithms = check_declared_digests(payload)
-        writer = BlobWriter(self._blobs, algorithms)
+        writer = BlobWriter(self._blobs, algorithms, inline_limit=self._inline_threshold)
 
         def commit() -> ObjectVersion:
             late = {name.upper() for name in payload.expected_checksums} - algorithms
@@ -300,7 +234,8 @@ class FilesystemObjectStore(ObjectStore):
                     "You did not provide the number of bytes specified by the"
                     " Content-Length HTTP header."
                 )
-            self._blobs.publish(blob.file_id)
+            if blob.file_id is not None:
+                self._blobs.publish(blob.file_id)
             meta = version_meta(
                 headers, checksums, "FULL_OBJECT" if checksums else None, tags or {}, ()
             )
@@ -308,6 +243,7 @@ class FilesystemObjectStore(ObjectStore):
                 bucket,
                 encode_key(key),
                 file_id=blob.file_id,
+                body=blob.body,
                 owner=owner_account,
                 size=blob.size,
                 etag=blob.md5_hex,
@@ -325,45 +261,50 @@ class FilesystemObjectStore(ObjectStore):
     @staticmethod
     def _find(
         conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None
-    ) -> VersionRow:
-        raw = encode_key(key)
-        if version_id is None:
-            row = latest_row(conn, bucket, raw)
-        else:
-            row = version_row(conn, bucket, raw, version_id)
-        if row is None:
+    ) -> tuple[VersionRow, bytes | None]:
+        found = version_with_body(conn, bucket, encode_key(key), version_id)
+        if found is None:
             if conn.execute("SELECT 1 FROM buckets WHERE name = ?", (bucket,)).fetchone() is None:
                 raise NoSuchBucket(BucketName=bucket)
             if version_id is None:
                 raise NoSuchKey(Key=key)
             raise NoSuchVersion(Key=key, VersionId=version_id)
+        row = found[0]
         if version_id is None and row[4]:
             error = NoSuchKey(Key=key)
             error.headers.update({"x-amz-delete-marker": "true", "x-amz-version-id": row[2]})
             raise error
-        return row
+        return found
 
     async def get_object(
         self, bucket: str, key: str, version_id: str | None = None
     ) -> ObjectVersion:
-        def find() -> VersionRow:
+        def find() -> tuple[VersionRow, bytes | None]:
             return self._find(self._index.reader(), bucket, key, version_id)
 
-        row = await self._workers.run(find)
-        return version_from_row(bucket, row)
+        row, body = await self._workers.run(find)
+        return _with_body(version_from_row(bucket, row), body)
 
-    def _with_file(self, version: ObjectVersion, use: Callable[[str], T]) -> T:
-        """Apply `use` to the data file of exactly this version's bytes (same version id and
-        ETag); `use` opens or links it, which keeps the bytes if a writer unlinks them next."""
+    def _with_bytes(
+        self, version: ObjectVersion, use_file: Callable[[str], T], use_body: Callable[[bytes], T]
+    ) -> T:
+        """Apply `use_file` to the data file of exactly this version's bytes (same version id,
+        size and ETag), or `use_body` to its inline bytes. `use_file` opens or links the file,
+        which keeps the bytes if a writer unlinks them next."""
         for _ in range(5):
-            row = version_row(
+            found = version_with_body(
                 self._index.reader(), version.bucket, encode_key(version.key), version.version_id
             )
-            if row is None or row[4] or row[8] != version.etag or row[7] != version.size:
+            if found is None:
                 break
-            assert row[10] is not None
+            row, body = found
+            if row[4] or row[8] != version.etag or row[7] != version.size:
+                break
+            if row[10] is None:
+                assert body is not None
+                return use_body(body)
             try:
-                return use(row[10])
+                return use_file(row[10])
             except FileNotFoundError:
                 continue  # replaced between the lookup and the open: look again
         if version.version_id == "null":
@@ -376,17 +317,29 @@ class FilesystemObjectStore(ObjectStore):
         end = version.size if end is None else min(end, version.size)
         if start >= end:
             return
+        body: bytes | None = getattr(version, _INLINE_BODY, None)
+        if body is None:
 
-        def open_and_read() -> tuple[int, bytes]:
-            # One thread hop opens and reads the first chunk: a small GET costs two hops.
-            fd = self._with_file(version, self._blobs.open)
-            try:
-                return fd, os.pread(fd, min(self._read_chunk, end - start), start)
-            except BaseException:
-                os.close(fd)
-                raise
+            def open_and_read() -> tuple[int | None, bytes]:
+                # One thread hop opens and reads the first chunk: a small GET costs two hops.
+                def first_chunk(file_id: str) -> tuple[int | None, bytes]:
+                    fd = self._blobs.open(file_id)
+                    try:
+                        return fd, os.pread(fd, min(self._read_chunk, end - start), start)
+                    except BaseException:
+                        os.close(fd)
+                        raise
 
-        fd, data = await self._workers.run(open_and_read)
+                return self._with_bytes(version, first_chunk, lambda inline: (None, inline))
+
+            fd, data = await self._workers.run(open_and_read)
+            if fd is None:
+                body = data
+        if body is not None:
+            for offset in range(start, end, self._read_chunk):
+                yield body[offset : min(offset + self._read_chunk, end)]
+            return
+        assert fd is not None
         try:
             position = start
             while True:
@@ -405,19 +358,18 @@ class FilesystemObjectStore(ObjectStore):
     async def delete_object(
         self, bucket: str, key: str, version_id: str | None = None
     ) -> DeleteOutcome:
-        def delete() -> DeleteOutcome:
-            with self._index.transaction() as conn:
-                owner = conn.execute("SELECT owner FROM buckets WHERE name = ?", (bucket,))
-                found = owner.fetchone()
-                if found is None:
-                    raise NoSuchBucket(BucketName=bucket)
-                outcome, dropped = delete_object_rows(
-                    conn, bucket, encode_key(key), version_id, found[0]
-                )
+        def delete(conn: sqlite3.Connection) -> tuple[DeleteOutcome, list[str | None]]:
+            found = conn.execute("SELECT owner FROM buckets WHERE name = ?", (bucket,)).fetchone()
+            if found is None:
+                raise NoSuchBucket(BucketName=bucket)
+            return delete_object_rows(conn, bucket, encode_key(key), version_id, found[0])
+
+        def run() -> DeleteOutcome:
+            outcome, dropped = self._index.write(delete)
             self._blobs.unlink(dropped)
             return outcome
 
-        return await self._workers.run(delete)
+        return await self._workers.run(run)
 
     async def copy_object(
         self,
@@ -432,13 +384,21 @@ class FilesystemObjectStore(ObjectStore):
         precondition: Precondition | None = None,
     ) -> ObjectVersion:
         def copy() -> ObjectVersion:
-            file_id = self._with_file(source, self._blobs.link)
+            file_id, body = self._with_bytes(
+                source,
+                lambda file: (self._blobs.link(file), None),
+                lambda inline: (None, inline),
+            )
             checksums = dict(source.checksums)
             checksum_type = source.checksum_type
             algorithm = checksum_algorithm.upper() if checksum_algorithm else None
             if algorithm and (algorithm not in checksums or checksum_type != "FULL_OBJECT"):
                 try:
-                    checksums = {algorithm: self._blobs.checksum(file_id, algorithm)}
+                    if body is not None:
+                        checksums = {algorithm: _checksum(algorithm, body)}
+                    else:
+                        assert file_id is not None
+                        checksums = {algorithm: self._blobs.checksum(file_id, algorithm)}
                 except BaseException:
                     self._blobs.unlink([file_id])
                     raise
@@ -454,6 +414,7 @@ class FilesystemObjectStore(ObjectStore):
                 bucket,
                 encode_key(key),
                 file_id=file_id,
+                body=body,
                 owner=owner_account,
                 size=source.size,
                 etag=source.etag,
@@ -466,23 +427,22 @@ class FilesystemObjectStore(ObjectStore):
     async def put_object_tags(
         self, bucket: str, key: str, version_id: str | None, tags: Mapping[str, str]
     ) -> ObjectVersion:
-        def update() -> ObjectVersion:
-            with self._index.transaction() as conn:
-                row = self._find(conn, bucket, key, version_id)
-                if row[4]:
-                    raise NoSuchKey(Key=key)
-                current = version_from_row(bucket, row)
-                meta = version_meta(
-                    current.headers,
-                    current.checksums,
-                    current.checksum_type,
-                    tags,
-                    current.part_sizes,
-                )
-                conn.execute("UPDATE versions SET meta = ? WHERE seq = ?", (meta, row[0]))
+        def update(conn: sqlite3.Connection) -> ObjectVersion:
+            row = self._find(conn, bucket, key, version_id)[0]
+            if row[4]:
+                raise NoSuchKey(Key=key)
+            current = version_from_row(bucket, row)
+            meta = version_meta(
+                current.headers,
+                current.checksums,
+                current.checksum_type,
+                tags,
+                current.part_sizes,
+            )
+            conn.execute("UPDATE versions SET meta = ? WHERE seq = ?", (meta, row[0]))
             return version_from_row(bucket, (*row[:9], meta, row[10]))
 
-        return await self._workers.run(update)
+        return await self._workers.run(self._index.write, update)
 
     async def list_objects(
         self,

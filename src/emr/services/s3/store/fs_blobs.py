@@ -130,15 +130,24 @@ class BlobDirectory:
 
 
 class WrittenBlob:
-    """A fsynced temporary file and what was computed while writing it."""
+    """A received body and what was computed while writing it: either a fsynced temporary
+    file (`file_id`) or, for a body small enough to live in its index row, the bytes."""
 
-    __slots__ = ("checksums", "file_id", "md5_hex", "size")
+    __slots__ = ("body", "checksums", "file_id", "md5_hex", "size")
 
-    def __init__(self, file_id: str, size: int, md5_hex: str, checksums: dict[str, str]) -> None:
+    def __init__(
+        self,
+        file_id: str | None,
+        size: int,
+        md5_hex: str,
+        checksums: dict[str, str],
+        body: bytes | None = None,
+    ) -> None:
         self.file_id = file_id
         self.size = size
         self.md5_hex = md5_hex
         self.checksums = checksums
+        self.body = body
 
 
 class BlobWriter:
@@ -149,10 +158,16 @@ class BlobWriter:
     keeps `discard` (after a cancelled request) from closing the file under a running flush.
     """
 
-    def __init__(self, blobs: BlobDirectory, algorithms: Iterable[str]) -> None:
+    def __init__(
+        self, blobs: BlobDirectory, algorithms: Iterable[str], *, inline_limit: int = 0
+    ) -> None:
+        """`inline_limit`: a body of at most this many bytes (when > 0) is returned in memory
+        by `finish` instead of written to a file."""
         self._blobs = blobs
+        self._inline_limit = inline_limit
         self.file_id = blobs.new_id()
         self._fd: int | None = None
+        self._created = False  # the temporary file exists (or did, before publish)
         self._buffer: list[bytes] = []
         self._buffered = 0
         self._size = 0
@@ -176,6 +191,7 @@ class BlobWriter:
             self._fd = os.open(
                 self._blobs.tmp_path(self.file_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
             )
+            self._created = True
         buffer, self._buffer, self._buffered = self._buffer, [], 0
         for chunk in buffer:
             self._md5.update(chunk)
@@ -191,6 +207,8 @@ class BlobWriter:
             return self._finish(extra_algorithms)
 
     def _finish(self, extra_algorithms: Iterable[str]) -> WrittenBlob:
+        if self._fd is None and self._inline_limit > 0 and self._buffered <= self._inline_limit:
+            return self._finish_inline(extra_algorithms)
         self._flush()
         assert self._fd is not None
         os.fsync(self._fd)
@@ -209,12 +227,27 @@ class BlobWriter:
         }
         return WrittenBlob(self.file_id, self._size, self._md5.digest().hex(), checksums)
 
+    def _finish_inline(self, extra_algorithms: Iterable[str]) -> WrittenBlob:
+        """The whole body is still in the buffer and small: no file at all."""
+        body = b"".join(self._buffer)
+        self._buffer, self._buffered = [], 0
+        hashers = {**self._hashers, **{name: new_hasher(name) for name in extra_algorithms}}
+        for hasher in hashers.values():
+            hasher.update(body)
+        checksums = {
+            name: base64.b64encode(hasher.digest()).decode("ascii")
+            for name, hasher in hashers.items()
+        }
+        self._md5.update(body)
+        return WrittenBlob(None, len(body), self._md5.digest().hex(), checksums, body)
+
     def discard(self) -> None:
         with self._lock:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
-            self._blobs.discard_tmp(self.file_id)
+            if self._created:
+                self._blobs.discard_tmp(self.file_id)
 
 
 def check_declared_digests(payload: Payload) -> set[str]:

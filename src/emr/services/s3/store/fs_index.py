@@ -2,18 +2,26 @@
 
 Keys are stored as UTF-8 BLOBs so that SQLite's memcmp ordering is S3's byte order (TEXT
 would also compare with memcmp, but a BLOB makes it impossible for a collation or a text
-affinity to creep in). Each row that has bytes names its data file; the commit of that row is
-the moment the bytes become visible, so a file no row names is garbage that recovery removes.
+affinity to creep in). A row holds its bytes (`versions.body`: small bodies, so that a small
+PUT is one transaction and no file at all) or names its data file (`file`); the commit of
+that row is the moment the bytes become visible, so a file no row names is garbage that
+recovery removes.
 
 Threads: every blocking call runs in the store's executor threads. Writes go through one
-connection behind a lock (`transaction()`), which serialises writers without SQLite's
-sleeping busy handler; reads use one connection per thread, and WAL lets them run beside
-the writer.
+connection (`write()`), which serialises writers without SQLite's sleeping busy handler and
+commits them in groups: the writer that takes the connection runs every write queued by
+then, each in a savepoint of its own, and commits them with one fsync. A write's caller
+returns only after that commit, with its own result or error. Reads use one connection per
+thread, and WAL lets them run beside the writer.
+
+Schema: `PRAGMA user_version` numbers the schema; opening an index written by an older
+version of this code applies the missing steps of `_MIGRATIONS` in order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import threading
@@ -29,6 +37,7 @@ from emr.services.s3.store.base import MultipartUpload, ObjectHeaders, ObjectVer
 
 __all__ = [
     "PART_COLUMNS",
+    "SCHEMA_VERSION",
     "UPLOAD_COLUMNS",
     "VERSION_COLUMNS",
     "MetadataIndex",
@@ -101,6 +110,14 @@ CREATE TABLE IF NOT EXISTS parts (
     PRIMARY KEY (upload_seq, part_number)
 ) WITHOUT ROWID;
 """
+
+#: Schema steps after the original one (`_SCHEMA` is version 0 and never changes): entry n
+#: takes an index from version n to n + 1.
+_MIGRATIONS = (
+    # 0 → 1: bodies of small objects inline in their row.
+    "ALTER TABLE versions ADD COLUMN body BLOB;",
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: The columns of `versions` in the order `version_from_row` reads them.
 VERSION_COLUMNS = "seq, key, version_id, is_latest, is_delete_marker, last_modified, owner, size, etag, meta, file"
@@ -230,17 +247,33 @@ def part_from_row(row: PartRow) -> Part:
     )
 
 
+class _Write:
+    """One caller's write in the commit queue, and what became of it."""
+
+    __slots__ = ("done", "error", "function", "result")
+
+    def __init__(self, function: Callable[[sqlite3.Connection], Any]) -> None:
+        self.function = function
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
 class MetadataIndex:
-    """The SQLite database: a locked writer connection and one reader per thread."""
+    """The SQLite database: one writer connection with group commit, one reader per thread."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._lock = threading.Lock()
+        # Guards the queue and `_committing`; the thread that set `_committing` owns the
+        # writer connection. Waiters sleep on it until their write is done or it is their turn.
+        self._turn = threading.Condition(threading.Lock())
+        self._committing = False
+        self._queue: list[_Write] = []
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self._writer = self._connect()
-        self._writer.executescript(_SCHEMA)
+        self._migrate()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
@@ -250,6 +283,21 @@ class MetadataIndex:
         with self._all_lock:
             self._all.append(conn)
         return conn
+
+    def _migrate(self) -> None:
+        conn = self._writer
+        version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self._path} has schema version {version}; this code knows up to {SCHEMA_VERSION}"
+            )
+        if version == 0:
+            conn.executescript(_SCHEMA)
+        for step in range(version, SCHEMA_VERSION):
+            # One transaction per step: a crash leaves the index at a version, never between.
+            conn.executescript(
+                f"BEGIN IMMEDIATE; {_MIGRATIONS[step]} PRAGMA user_version = {step + 1}; COMMIT;"
+            )
 
     def reader(self) -> sqlite3.Connection:
         """This thread's read connection (autocommit: each statement sees the latest commit)."""
@@ -269,18 +317,57 @@ class MetadataIndex:
         finally:
             conn.execute("COMMIT")
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """The one write transaction at a time; committed (durably) on success."""
-        with self._lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
+    def write(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `function` in a write transaction and return its result once that is durably
+        committed; its exception (after its changes are rolled back) otherwise.
+
+        `function` may run in another caller's thread, grouped with other writes: it must
+        only use the connection (no files, no locks) and it sees the writes before it.
+        """
+        write = _Write(function)
+        with self._turn:
+            self._queue.append(write)
+            while not write.done and self._committing:
+                self._turn.wait()
+            leader = not write.done
+            if leader:  # the writer connection is free: commit everything queued by now
+                self._committing = True
+                batch, self._queue = self._queue, []
+        if leader:
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+                self._commit(batch)
+            finally:
+                with self._turn:
+                    self._committing = False
+                    self._turn.notify_all()
+        if write.error is not None:
+            raise write.error
+        return cast("T", write.result)
+
+    def _commit(self, batch: list[_Write]) -> None:
+        conn = self._writer
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for write in batch:
+                conn.execute("SAVEPOINT write")
+                try:
+                    write.result = write.function(conn)
+                except BaseException as exc:
+                    write.error = exc
+                    conn.execute("ROLLBACK TO write")
+                conn.execute("RELEASE write")
             conn.execute("COMMIT")
+        except BaseException as exc:
+            # The transaction itself failed (disk full, I/O error): nothing of it is durable.
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            for write in batch:
+                if write.error is None:
+                    write.error, write.result = exc, None
+        finally:
+            for write in batch:
+                write.done = True
 
     def close(self) -> None:
         with self._all_lock:

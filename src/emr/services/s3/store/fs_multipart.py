@@ -60,6 +60,7 @@ from emr.services.s3.store.fs_index import (
     MetadataIndex,
     PartRow,
     UploadRow,
+    VersionRow,
     Workers,
     encode_key,
     headers_to_json,
@@ -123,25 +124,24 @@ class MultipartUploads:
             raise InvalidRequest(f"Checksum algorithm {algorithm} is not supported.")
         meta = json.dumps({"h": headers_to_json(headers), "g": dict(tags)})
 
-        def create() -> MultipartUpload:
-            with self._index.transaction() as conn:
-                bucket_versioning(conn, bucket)
-                row = conn.execute(
-                    "INSERT INTO uploads (upload_id, bucket, key, initiated, owner, meta,"
-                    f" checksum_algorithm) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {UPLOAD_COLUMNS}",
-                    (
-                        secrets.token_urlsafe(48),
-                        bucket,
-                        encode_key(key),
-                        now_micros(),
-                        owner_account,
-                        meta,
-                        algorithm,
-                    ),
-                ).fetchone()
+        def create(conn: sqlite3.Connection) -> MultipartUpload:
+            bucket_versioning(conn, bucket)
+            row = conn.execute(
+                "INSERT INTO uploads (upload_id, bucket, key, initiated, owner, meta,"
+                f" checksum_algorithm) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {UPLOAD_COLUMNS}",
+                (
+                    secrets.token_urlsafe(48),
+                    bucket,
+                    encode_key(key),
+                    now_micros(),
+                    owner_account,
+                    meta,
+                    algorithm,
+                ),
+            ).fetchone()
             return upload_from_row(row)
 
-        return await self._workers.run(create)
+        return await self._workers.run(self._index.write, create)
 
     async def get(self, bucket: str, key: str, upload_id: str) -> MultipartUpload:
         def select() -> MultipartUpload:
@@ -168,32 +168,38 @@ class MultipartUploads:
             late = {name.upper() for name in payload.expected_checksums} - algorithms
             blob = writer.finish(late)
             checksums = verify_written(payload, blob)
-            self._blobs.publish(blob.file_id)
+            file_id = blob.file_id
+            assert file_id is not None  # parts are never inline
+            self._blobs.publish(file_id)
+
+            def insert(conn: sqlite3.Connection) -> tuple[PartRow, str | None]:
+                seq = _upload_row(conn, bucket, key, upload_id)[0]
+                old = conn.execute(
+                    "SELECT file FROM parts WHERE upload_seq = ? AND part_number = ?",
+                    (seq, part_number),
+                ).fetchone()
+                row: PartRow = conn.execute(
+                    "INSERT OR REPLACE INTO parts (upload_seq, part_number, etag, size,"
+                    " last_modified, checksums, file) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    f" RETURNING {PART_COLUMNS}",
+                    (
+                        seq,
+                        part_number,
+                        blob.md5_hex,
+                        blob.size,
+                        now_micros(),
+                        json.dumps(checksums),
+                        file_id,
+                    ),
+                ).fetchone()
+                return row, old[0] if old else None
+
             try:
-                with self._index.transaction() as conn:
-                    seq = _upload_row(conn, bucket, key, upload_id)[0]
-                    old = conn.execute(
-                        "SELECT file FROM parts WHERE upload_seq = ? AND part_number = ?",
-                        (seq, part_number),
-                    ).fetchone()
-                    row: PartRow = conn.execute(
-                        "INSERT OR REPLACE INTO parts (upload_seq, part_number, etag, size,"
-                        " last_modified, checksums, file) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                        f" RETURNING {PART_COLUMNS}",
-                        (
-                            seq,
-                            part_number,
-                            blob.md5_hex,
-                            blob.size,
-                            now_micros(),
-                            json.dumps(checksums),
-                            blob.file_id,
-                        ),
-                    ).fetchone()
+                row, replaced = self._index.write(insert)
             except BaseException:
-                self._blobs.unlink([blob.file_id])
+                self._blobs.unlink([file_id])
                 raise
-            self._blobs.unlink([old[0]] if old else [])
+            self._blobs.unlink([replaced])
             return part_from_row(row)
 
         try:
@@ -323,52 +329,58 @@ class MultipartUploads:
                 upload.tags,
                 tuple(part[2] for part in parts),
             )
-            try:
-                with self._index.transaction() as conn:
-                    seq = _upload_row(conn, bucket, key, upload_id)[0]
-                    current = {
-                        row[0]: row[1]
-                        for row in conn.execute(
-                            "SELECT part_number, file FROM parts WHERE upload_seq = ?", (seq,)
-                        )
-                    }
-                    if any(current.get(part[0]) != part[5] for part in parts):
-                        raise InvalidPart(UploadId=upload_id)  # a part was replaced meanwhile
-                    versioning = bucket_versioning(conn, bucket)
-                    check_precondition(conn, bucket, encode_key(key), precondition)
-                    row, dropped = insert_version(
-                        conn,
-                        bucket,
-                        encode_key(key),
-                        versioning=versioning,
-                        owner=upload.owner_account,
-                        size=sum(part[2] for part in parts),
-                        etag=etag_of_parts(part[1] for part in parts),
-                        meta=meta,
-                        file=file_id,
+
+            def commit(conn: sqlite3.Connection) -> tuple[VersionRow, list[str | None]]:
+                seq = _upload_row(conn, bucket, key, upload_id)[0]
+                current = {
+                    row[0]: row[1]
+                    for row in conn.execute(
+                        "SELECT part_number, file FROM parts WHERE upload_seq = ?", (seq,)
                     )
-                    conn.execute("DELETE FROM parts WHERE upload_seq = ?", (seq,))
-                    conn.execute("DELETE FROM uploads WHERE seq = ?", (seq,))
+                }
+                if any(current.get(part[0]) != part[5] for part in parts):
+                    raise InvalidPart(UploadId=upload_id)  # a part was replaced meanwhile
+                versioning = bucket_versioning(conn, bucket)
+                check_precondition(conn, bucket, encode_key(key), precondition)
+                row, dropped = insert_version(
+                    conn,
+                    bucket,
+                    encode_key(key),
+                    versioning=versioning,
+                    owner=upload.owner_account,
+                    size=sum(part[2] for part in parts),
+                    etag=etag_of_parts(part[1] for part in parts),
+                    meta=meta,
+                    file=file_id,
+                )
+                conn.execute("DELETE FROM parts WHERE upload_seq = ?", (seq,))
+                conn.execute("DELETE FROM uploads WHERE seq = ?", (seq,))
+                return row, [*dropped, *current.values()]
+
+            try:
+                row, unreferenced = self._index.write(commit)
             except BaseException:
                 self._blobs.unlink([file_id])
                 raise
-            self._blobs.unlink([*dropped, *current.values()])
+            self._blobs.unlink(unreferenced)
             return version_from_row(bucket, row)
 
         return await self._workers.run(complete)
 
     async def abort(self, bucket: str, key: str, upload_id: str) -> None:
+        def drop(conn: sqlite3.Connection) -> list[str]:
+            seq = _upload_row(conn, bucket, key, upload_id)[0]
+            files = [
+                row[0]
+                for row in conn.execute(
+                    "DELETE FROM parts WHERE upload_seq = ? RETURNING file", (seq,)
+                ).fetchall()
+            ]
+            conn.execute("DELETE FROM uploads WHERE seq = ?", (seq,))
+            return files
+
         def abort() -> None:
-            with self._index.transaction() as conn:
-                seq = _upload_row(conn, bucket, key, upload_id)[0]
-                files = [
-                    row[0]
-                    for row in conn.execute(
-                        "DELETE FROM parts WHERE upload_seq = ? RETURNING file", (seq,)
-                    ).fetchall()
-                ]
-                conn.execute("DELETE FROM uploads WHERE seq = ?", (seq,))
-            self._blobs.unlink(files)
+            self._blobs.unlink(self._index.write(drop))
 
         await self._workers.run(abort)
 

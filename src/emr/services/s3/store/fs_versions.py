@@ -28,6 +28,7 @@ __all__ = [
     "latest_row",
     "new_version_id",
     "version_row",
+    "version_with_body",
 ]
 
 
@@ -61,6 +62,21 @@ def version_row(
         (bucket, key, version_id),
     ).fetchone()
     return row
+
+
+def version_with_body(
+    conn: sqlite3.Connection, bucket: str, key: bytes, version_id: str | None
+) -> tuple[VersionRow, bytes | None] | None:
+    """The latest row of a key (version_id None) or the given version, with its inline body
+    (None when its bytes are in a file or it is a delete marker), in one query."""
+    select = f"SELECT {VERSION_COLUMNS}, body FROM versions WHERE bucket = ? AND key = ?"
+    if version_id is None:
+        found = conn.execute(f"{select} ORDER BY seq DESC LIMIT 1", (bucket, key)).fetchone()
+    else:
+        found = conn.execute(f"{select} AND version_id = ?", (bucket, key, version_id)).fetchone()
+    if found is None:
+        return None
+    return found[:-1], found[-1]
 
 
 def check_precondition(
@@ -104,10 +120,11 @@ def insert_version(
     etag: str,
     meta: str,
     file: str | None,
+    body: bytes | None = None,
     delete_marker: bool = False,
 ) -> tuple[VersionRow, list[str | None]]:
-    """Add the new latest version (or delete marker) of a key; returns its row and the
-    files of rows it replaced."""
+    """Add the new latest version (or delete marker) of a key, its bytes in a `file` or
+    inline as `body`; returns its row and the files of rows it replaced."""
     if versioning == "Enabled":
         version_id, dropped = new_version_id(), []
     else:
@@ -118,9 +135,21 @@ def insert_version(
     )
     row: VersionRow = conn.execute(
         "INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker,"
-        " last_modified, owner, size, etag, meta, file) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)"
-        f" RETURNING {VERSION_COLUMNS}",
-        (bucket, key, version_id, int(delete_marker), now_micros(), owner, size, etag, meta, file),
+        " last_modified, owner, size, etag, meta, file, body)"
+        f" VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {VERSION_COLUMNS}",
+        (
+            bucket,
+            key,
+            version_id,
+            int(delete_marker),
+            now_micros(),
+            owner,
+            size,
+            etag,
+            meta,
+            file,
+            body,
+        ),
     ).fetchone()
     return row, dropped
 
