@@ -124,7 +124,9 @@ class Gateway:
         try:
             for handler in self.request_handlers:
                 outcome = handler(context)
-                if inspect.isawaitable(outcome):
+                if outcome is not None and inspect.isawaitable(
+                    outcome
+                ):  # None: skip a slow ABC check
                     await outcome
         except ServiceError as error:
             context.error = error
@@ -139,7 +141,7 @@ class Gateway:
             context.response = self.serialize_error(context, context.error)
         for finalizer in self.finalizers:
             outcome = finalizer(context)
-            if inspect.isawaitable(outcome):
+            if outcome is not None and inspect.isawaitable(outcome):  # None: skip a slow ABC check
                 await outcome
         assert context.response is not None
         return context.response
@@ -289,7 +291,8 @@ class Gateway:
         response = context.response
         if context.service_name == "s3":
             response.set_header("x-amz-request-id", context.request_id)
-            response.set_header("x-amz-id-2", context.request_id)
+            if response.get_header("x-amz-id-2") is None:  # the protocol sets S3's host id
+                response.set_header("x-amz-id-2", context.request_id)
         else:
             response.set_header("x-amzn-RequestId", context.request_id)
 

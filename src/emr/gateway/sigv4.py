@@ -9,6 +9,7 @@ the clock (`now`) and the secret lookup, so tests are deterministic and nothing 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -160,8 +161,14 @@ def credential_scope(request: HttpRequest) -> CredentialScope | None:
 
 def signing_key(secret_access_key: str, scope: CredentialScope) -> bytes:
     """The SigV4 signing key: HMAC chain over date, region, service and `aws4_request`."""
+    return _signing_key(secret_access_key, scope.date, scope.region, scope.service)
+
+
+@functools.lru_cache(maxsize=256)
+def _signing_key(secret_access_key: str, date: str, region: str, service: str) -> bytes:
+    # Four HMACs per request otherwise; a key is good for a whole day of one scope.
     key = ("AWS4" + secret_access_key).encode("utf-8")
-    for part in (scope.date, scope.region, scope.service, "aws4_request"):
+    for part in (date, region, service, "aws4_request"):
         key = hmac.new(key, part.encode("utf-8", "surrogateescape"), hashlib.sha256).digest()
     return key
 
@@ -285,14 +292,20 @@ def _claim(
 
 def _parse_timestamp(timestamp: str) -> datetime:
     try:
-        if len(timestamp) != 16:
-            raise ValueError(timestamp)
-        return datetime.strptime(timestamp, _TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+        return _parse_basic_timestamp(timestamp)
     except ValueError:
         raise _incomplete(
             f"Date must be in ISO-8601 'basic format'. Got '{timestamp}'. See "
             "http://en.wikipedia.org/wiki/ISO_8601"
         ) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_basic_timestamp(timestamp: str) -> datetime:
+    # strptime is slow, and concurrent requests mostly carry the same second.
+    if len(timestamp) != 16:
+        raise ValueError(timestamp)
+    return datetime.strptime(timestamp, _TIMESTAMP_FORMAT).replace(tzinfo=UTC)
 
 
 def _iso_from_http_date(value: str) -> str:

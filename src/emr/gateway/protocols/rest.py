@@ -315,9 +315,8 @@ def parse_bound_members(
         return params
     claimed_query = {key for key, _ in route.literal_query}
     query_map_member: tuple[str, Shape] | None = None
-    for name, member in shape.members.items():
-        location = member.serialization.get("location")
-        wire = member.serialization.get("name", name)
+    headers: dict[str, str] | None = None
+    for name, member, location, wire in _bound_members(shape):
         try:
             if location == "uri":
                 if name in labels:
@@ -336,7 +335,9 @@ def parse_bound_members(
                 else:
                     params[name] = _scalar(member, values[0])
             elif location == "header":
-                text = request.headers.get(wire)
+                if headers is None:
+                    headers = _first_header_values(request)
+                text = headers.get(wire.lower())
                 if text is not None:
                     params[name] = _header_member(member, text)
             elif location == "headers":
@@ -367,6 +368,35 @@ def parse_bound_members(
         if collected:
             params[name] = collected
     return params
+
+
+_BoundMember = tuple[str, Shape, str, str]
+_BOUND_MEMBERS: weakref.WeakKeyDictionary[Shape, tuple[_BoundMember, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _bound_members(shape: StructureShape) -> tuple[_BoundMember, ...]:
+    """(name, shape, location, wire name) of the members bound outside the body, in model
+    order; walked once per shape rather than once per request."""
+    bound = _BOUND_MEMBERS.get(shape)
+    if bound is None:
+        bound = tuple(
+            (name, member, location, member.serialization.get("name", name))
+            for name, member in shape.members.items()
+            if (location := member.serialization.get("location")) in _BOUND_LOCATIONS
+        )
+        _BOUND_MEMBERS[shape] = bound
+    return bound
+
+
+def _first_header_values(request: HttpRequest) -> dict[str, str]:
+    """Header name → its first value, as `Headers.get` answers, in one pass over the headers
+    (`Headers.get` scans them all for every member)."""
+    values: dict[str, str] = {}
+    for key, value in request.headers.raw:
+        values.setdefault(key.decode("latin-1"), value.decode("latin-1"))
+    return values
 
 
 # --- shape helpers shared by both body codecs --------------------------------------------
@@ -424,12 +454,10 @@ def write_bound_members(
     shape = operation.output_shape
     if shape is None:
         return
-    for name, member in shape.members.items():
+    for name, member, location, wire in _bound_members(shape):
         value = result.get(name)
         if value is None:
             continue
-        location = member.serialization.get("location")
-        wire = member.serialization.get("name", name)
         if location == "statusCode":
             response.status_code = int(value)
         elif location == "header":
