@@ -112,8 +112,7 @@ def test_checksums_are_returned_only_when_asked(
 def test_wrong_checksum_is_bad_digest(s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as caught:
         s3.put_object(Bucket=bucket, Key="bad", Body=b"data", ChecksumSHA256="A" * 43 + "=")
-    assert error_of(caught)[1] == 400
-    assert caught.value.response["Error"]["Code"] in ("BadDigest", "InvalidRequest")
+    assert error_of(caught) == ("BadDigest", 400)
     with pytest.raises(ClientError):
         s3.head_object(Bucket=bucket, Key="bad")
 
