@@ -467,14 +467,11 @@ class FilesystemObjectStore(ObjectStore):
                     max_items=max_keys,
                     next_cursor=_after_key,
                 )
-            marker: bytes | None = None
-            if page.truncated:
-                marker = page.last_prefix if page.last_prefix is not None else page.last_row[1]  # type: ignore[index]
             return ListPage(
                 objects=[version_from_row(bucket, row) for row in page.rows],
                 common_prefixes=[p.decode("utf-8") for p in page.prefixes],
                 is_truncated=page.truncated,
-                next_marker=marker.decode("utf-8") if marker is not None else None,
+                next_marker=page.resume_markers()[0],
             )
 
         return await self._workers.run(select)
@@ -509,13 +506,7 @@ class FilesystemObjectStore(ObjectStore):
                     max_items=max_keys,
                     next_cursor=_after_row,
                 )
-            next_key: str | None = None
-            next_version: str | None = None
-            if page.truncated:
-                if page.last_prefix is not None:
-                    next_key = page.last_prefix.decode("utf-8")
-                elif page.last_row is not None:
-                    next_key, next_version = page.last_row[1].decode("utf-8"), page.last_row[2]
+            next_key, next_version = page.resume_markers()
             return VersionPage(
                 versions=[version_from_row(bucket, row) for row in page.rows],
                 common_prefixes=[p.decode("utf-8") for p in page.prefixes],

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from emr.services.s3.store.fs_index import (
     UPLOAD_COLUMNS,
@@ -71,6 +71,16 @@ class Walk(Generic[R]):
     truncated: bool = False
     last_row: R | None = None
     last_prefix: bytes | None = None  # set when the page ended on a common prefix
+
+    def resume_markers(self) -> tuple[str | None, str | None]:
+        """(key marker, id marker) that continue after a truncated page: the common prefix it
+        ended on, else its last row's key (column 1) and version or upload id (column 2)."""
+        if not self.truncated:
+            return None, None
+        if self.last_prefix is not None:
+            return self.last_prefix.decode("utf-8"), None
+        row: Any = self.last_row
+        return (None, None) if row is None else (row[1].decode("utf-8"), row[2])
 
 
 Fetch = Callable[[Cursor, int], Sequence[R]]

@@ -416,13 +416,7 @@ class MultipartUploads:
                     max_items=max_uploads,
                     next_cursor=_after_upload,
                 )
-            next_key: str | None = None
-            next_upload: str | None = None
-            if page.truncated:
-                if page.last_prefix is not None:
-                    next_key = page.last_prefix.decode("utf-8")
-                elif page.last_row is not None:
-                    next_key, next_upload = page.last_row[1].decode("utf-8"), page.last_row[2]
+            next_key, next_upload = page.resume_markers()
             return UploadsPage(
                 uploads=[upload_from_row(row) for row in page.rows],
                 common_prefixes=[p.decode("utf-8") for p in page.prefixes],
