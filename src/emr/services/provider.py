@@ -2,8 +2,9 @@
 
 A provider never sees HTTP. The gateway calls `handler(context, **members)` where `members`
 are the operation's input members, parsed and validated against the botocore model, under
-their AWS names; the handler returns the output members as a mapping (or None for an empty
-output) or raises a `ServiceError`. Handlers may be plain functions (run in a worker thread)
+their AWS names; the handler returns the output members as a mapping (members left None are
+not serialized; None for an empty output; an `OperationResult` when the HTTP status or extra
+headers matter) or raises a `ServiceError`. Handlers may be plain functions (run in a worker thread)
 or coroutines.
 """
 

@@ -98,7 +98,7 @@ class BucketOperations(BucketAccess):
         }
         if len(page) < len(buckets):
             result["ContinuationToken"] = continuation_token(page[-1].name)
-        return {k: v for k, v in result.items() if v is not None}
+        return result
 
     @operation("GetBucketLocation")
     async def get_bucket_location(

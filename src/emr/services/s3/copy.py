@@ -99,4 +99,4 @@ class CopyOperations(BucketAccess):
             "VersionId": version_id_member(bucket, copied.version_id),
             "CopySourceVersionId": version_id_member(source_bucket, version.version_id),
         }
-        return {k: v for k, v in result.items() if v is not None}
+        return result

@@ -155,7 +155,7 @@ class ListingOperations(BucketAccess):
         }
         if page.is_truncated and page.next_marker is not None:
             result["NextContinuationToken"] = continuation_token(page.next_marker)
-        return {k: v for k, v in result.items() if v is not None}
+        return result
 
     @operation("ListObjects")
     async def list_objects(
@@ -190,7 +190,7 @@ class ListingOperations(BucketAccess):
         # last key listed.
         if page.is_truncated and delimiter and page.next_marker is not None:
             result["NextMarker"] = encode(page.next_marker)
-        return {k: v for k, v in result.items() if v is not None}
+        return result
 
     @operation("ListObjectVersions")
     async def list_object_versions(
@@ -261,4 +261,4 @@ class ListingOperations(BucketAccess):
                 result["NextVersionIdMarker"] = page.next_version_id_marker
         result["Versions"] = versions
         result["DeleteMarkers"] = markers
-        return {k: v for k, v in result.items() if v is not None}
+        return result

@@ -83,7 +83,7 @@ class MultipartOperations(BucketAccess):
             "UploadId": upload.upload_id,
             "ChecksumAlgorithm": algorithm,
         }
-        return {k: v for k, v in result.items() if v is not None}
+        return result
 
     @operation("UploadPart")
     async def upload_part(
@@ -137,7 +137,7 @@ class MultipartOperations(BucketAccess):
             },
             "CopySourceVersionId": version_id_member(source_bucket, version.version_id),
         }
-        return {k: v for k, v in result.items() if v is not None}
+        return result
 
     @operation("CompleteMultipartUpload")
     async def complete_multipart_upload(
@@ -173,7 +173,7 @@ class MultipartOperations(BucketAccess):
         if version.checksums:
             result.update(checksum_members(version.checksums))
             result["ChecksumType"] = version.checksum_type
-        return {k: v for k, v in result.items() if v is not None}
+        return result
 
     @operation("AbortMultipartUpload")
     async def abort_multipart_upload(
@@ -229,7 +229,7 @@ class MultipartOperations(BucketAccess):
         }
         if page.next_part_number_marker is not None:
             result["NextPartNumberMarker"] = page.next_part_number_marker
-        return {k: v for k, v in result.items() if v is not None}
+        return result
 
     @operation("ListMultipartUploads")
     async def list_multipart_uploads(
@@ -276,4 +276,4 @@ class MultipartOperations(BucketAccess):
                     encode(page.next_key_marker) if page.next_key_marker is not None else None
                 )
                 result["NextUploadIdMarker"] = page.next_upload_id_marker
-        return {k: v for k, v in result.items() if v is not None}
+        return result

@@ -214,7 +214,7 @@ class ObjectOperations(BucketAccess):
                     version, byte_range.start, byte_range.end + 1
                 )
         status = None if byte_range is None else 206
-        return OperationResult({k: v for k, v in result.items() if v is not None}, status, extra)
+        return OperationResult(result, status, extra)
 
     @operation("DeleteObject")
     async def delete_object(
@@ -392,7 +392,7 @@ def _written(bucket: StoredBucket, version: ObjectVersion) -> dict[str, Any]:
     if version.checksums:
         result.update(checksum_members(version.checksums))
         result["ChecksumType"] = version.checksum_type
-    return {k: v for k, v in result.items() if v is not None}
+    return result
 
 
 def _object_parts(sizes: tuple[int, ...], marker: int, max_parts: int) -> dict[str, Any]:
