@@ -124,9 +124,8 @@ class Gateway:
         try:
             for handler in self.request_handlers:
                 outcome = handler(context)
-                if outcome is not None and inspect.isawaitable(
-                    outcome
-                ):  # None: skip a slow ABC check
+                # Sync handlers return None; skipping isawaitable's slow ABC check for them.
+                if outcome is not None and inspect.isawaitable(outcome):
                     await outcome
         except ServiceError as error:
             context.error = error
@@ -136,12 +135,13 @@ class Gateway:
                 f"We encountered an internal error. Please try again. (request {context.request_id})"
             )
         if isinstance(context.error, AuthFailure) and context.service is not None:
+            # Authentication only runs once routing found the service: word it in its family.
             context.error = translate_auth_failure(context.error, context.service)
         if context.error is not None:
             context.response = self.serialize_error(context, context.error)
         for finalizer in self.finalizers:
             outcome = finalizer(context)
-            if outcome is not None and inspect.isawaitable(outcome):  # None: skip a slow ABC check
+            if outcome is not None and inspect.isawaitable(outcome):
                 await outcome
         assert context.response is not None
         return context.response
@@ -268,8 +268,6 @@ class Gateway:
         service = context.service or self._fallback_model(context.request)
         if service is None:
             return _plain_json_error(error)
-        if isinstance(error, AuthFailure):  # routing failed too: word it as the scope's service
-            error = translate_auth_failure(error, service)
         protocol = context.protocol or select_protocol(context.request, service)
         try:
             response = protocol.serialize_error(
