@@ -1,5 +1,5 @@
 """`python -m emr` is the `emr` command."""
 
-from emr.cli.main import app
+from emr.cli.entry import main
 
-app()
+main()

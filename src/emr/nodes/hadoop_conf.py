@@ -1,0 +1,229 @@
+"""A node's Hadoop and Spark configuration files: EMR-like defaults, then the cluster's
+Configurations classifications on top (pure: facts in, file texts out).
+
+EMR lets RunJobFlow override each file through a classification named after it
+(`core-site`, `hdfs-site`, `yarn-site`, `capacity-scheduler`, `mapred-site`,
+`spark-defaults`); `spark-env` carries its variables in a nested `export` classification.
+Later configurations win over earlier ones and over the defaults; classifications this
+platform does not generate a file for are ignored (EMR knows many more).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Final
+from xml.sax.saxutils import escape
+
+__all__ = [
+    "CONF_FILES",
+    "NodeFacts",
+    "default_properties",
+    "dfs_replication",
+    "merge_configurations",
+    "render_conf",
+    "render_env_sh",
+    "render_site_xml",
+    "render_spark_defaults",
+]
+
+NAMENODE_RPC_PORT: Final = 8020
+NAMENODE_HTTP_PORT: Final = 9870
+DATANODE_PORT: Final = 9866
+DATANODE_HTTP_PORT: Final = 9864
+DATANODE_IPC_PORT: Final = 9867
+RESOURCEMANAGER_PORT: Final = 8032
+SCHEDULER_PORT: Final = 8030
+RESOURCE_TRACKER_PORT: Final = 8031
+RESOURCEMANAGER_WEBAPP_PORT: Final = 8088
+NODEMANAGER_PORT: Final = 8041
+NODEMANAGER_WEBAPP_PORT: Final = 8042
+NODEMANAGER_LOCALIZER_PORT: Final = 8040
+SHUFFLE_PORT: Final = 13562
+JOBHISTORY_PORT: Final = 10020
+JOBHISTORY_WEBAPP_PORT: Final = 19888
+SPARK_HISTORY_PORT: Final = 18080
+
+#: Classification → the file it overrides in conf/ (spark-env is handled on its own).
+CONF_FILES: Final[dict[str, str]] = {
+    "core-site": "core-site.xml",
+    "hdfs-site": "hdfs-site.xml",
+    "yarn-site": "yarn-site.xml",
+    "capacity-scheduler": "capacity-scheduler.xml",
+    "mapred-site": "mapred-site.xml",
+    "spark-defaults": "spark-defaults.conf",
+}
+SPARK_ENV: Final = "spark-env"
+SPARK_ENV_FILE: Final = "spark-env.sh"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFacts:
+    """What a node's configuration depends on."""
+
+    master_ip: str
+    node_ip: str
+    #: CORE nodes of the cluster (they hold HDFS blocks; dfs.replication follows them).
+    core_nodes: int
+    yarn_memory_mb: int
+    vcores: int
+    #: The node directory; local state lives under its data/ and logs/.
+    node_dir: PurePath
+
+
+def dfs_replication(core_nodes: int) -> int:
+    """EMR's default dfs.replication: 1 below 4 core nodes, 2 below 10, else 3."""
+    if core_nodes < 4:
+        return 1
+    if core_nodes < 10:
+        return 2
+    return 3
+
+
+def default_properties(facts: NodeFacts) -> dict[str, dict[str, str]]:
+    """The defaults of every generated file, by classification."""
+    master, node = facts.master_ip, facts.node_ip
+    data, logs, conf = facts.node_dir / "data", facts.node_dir / "logs", facts.node_dir / "conf"
+    return {
+        "core-site": {
+            "fs.defaultFS": f"hdfs://{master}:{NAMENODE_RPC_PORT}",
+            "hadoop.tmp.dir": str(data / "tmp"),
+        },
+        "hdfs-site": {
+            "dfs.replication": str(dfs_replication(facts.core_nodes)),
+            "dfs.namenode.rpc-address": f"{master}:{NAMENODE_RPC_PORT}",
+            "dfs.namenode.http-address": f"{master}:{NAMENODE_HTTP_PORT}",
+            "dfs.namenode.name.dir": f"file://{data / 'dfs' / 'name'}",
+            "dfs.datanode.data.dir": f"file://{data / 'dfs' / 'data'}",
+            "dfs.datanode.address": f"{node}:{DATANODE_PORT}",
+            "dfs.datanode.http.address": f"{node}:{DATANODE_HTTP_PORT}",
+            "dfs.datanode.ipc.address": f"{node}:{DATANODE_IPC_PORT}",
+            "dfs.webhdfs.enabled": "true",
+        },
+        "yarn-site": {
+            "yarn.resourcemanager.hostname": master,
+            "yarn.resourcemanager.address": f"{master}:{RESOURCEMANAGER_PORT}",
+            "yarn.resourcemanager.scheduler.address": f"{master}:{SCHEDULER_PORT}",
+            "yarn.resourcemanager.resource-tracker.address": f"{master}:{RESOURCE_TRACKER_PORT}",
+            "yarn.resourcemanager.webapp.address": f"{master}:{RESOURCEMANAGER_WEBAPP_PORT}",
+            "yarn.nodemanager.hostname": node,
+            "yarn.nodemanager.address": f"{node}:{NODEMANAGER_PORT}",
+            "yarn.nodemanager.webapp.address": f"{node}:{NODEMANAGER_WEBAPP_PORT}",
+            "yarn.nodemanager.localizer.address": f"{node}:{NODEMANAGER_LOCALIZER_PORT}",
+            "yarn.nodemanager.resource.memory-mb": str(facts.yarn_memory_mb),
+            "yarn.nodemanager.resource.cpu-vcores": str(facts.vcores),
+            "yarn.nodemanager.local-dirs": str(data / "yarn" / "local"),
+            "yarn.nodemanager.log-dirs": str(logs / "userlogs"),
+            "yarn.nodemanager.aux-services": "mapreduce_shuffle",
+            "yarn.nodemanager.vmem-check-enabled": "false",
+            "yarn.scheduler.minimum-allocation-mb": "32",
+            "yarn.log-aggregation-enable": "true",
+        },
+        "capacity-scheduler": {
+            "yarn.scheduler.capacity.maximum-applications": "10000",
+            "yarn.scheduler.capacity.maximum-am-resource-percent": "0.5",
+            "yarn.scheduler.capacity.resource-calculator": (
+                "org.apache.hadoop.yarn.util.resource.DefaultResourceCalculator"
+            ),
+            "yarn.scheduler.capacity.root.queues": "default",
+            "yarn.scheduler.capacity.root.default.capacity": "100",
+            "yarn.scheduler.capacity.root.default.maximum-capacity": "100",
+            "yarn.scheduler.capacity.root.default.user-limit-factor": "1",
+            "yarn.scheduler.capacity.root.default.state": "RUNNING",
+        },
+        "mapred-site": {
+            "mapreduce.framework.name": "yarn",
+            "mapreduce.jobhistory.address": f"{master}:{JOBHISTORY_PORT}",
+            "mapreduce.jobhistory.webapp.address": f"{master}:{JOBHISTORY_WEBAPP_PORT}",
+            "mapreduce.shuffle.port": str(SHUFFLE_PORT),
+        },
+        "spark-defaults": {
+            "spark.master": "yarn",
+            "spark.submit.deployMode": "client",
+            "spark.eventLog.enabled": "true",
+            "spark.eventLog.dir": "hdfs:///var/log/spark/apps",
+            "spark.history.fs.logDirectory": "hdfs:///var/log/spark/apps",
+            "spark.history.ui.port": str(SPARK_HISTORY_PORT),
+            "spark.yarn.historyServer.address": f"{master}:{SPARK_HISTORY_PORT}",
+        },
+        SPARK_ENV: {
+            "HADOOP_CONF_DIR": str(conf),
+            "YARN_CONF_DIR": str(conf),
+            "SPARK_LOG_DIR": str(logs / "spark"),
+        },
+    }
+
+
+def _properties(configuration: Mapping[str, object]) -> dict[str, str]:
+    properties = configuration.get("Properties")
+    if not isinstance(properties, Mapping):
+        return {}
+    return {str(key): str(value) for key, value in properties.items()}
+
+
+def merge_configurations(
+    defaults: Mapping[str, Mapping[str, str]], configurations: Sequence[Mapping[str, object]]
+) -> dict[str, dict[str, str]]:
+    """Apply RunJobFlow Configurations to `defaults`, in order (later wins).
+
+    `spark-env`'s values come from its nested `export` classification, as on EMR.
+    """
+    merged = {classification: dict(values) for classification, values in defaults.items()}
+    for configuration in configurations:
+        classification = configuration.get("Classification")
+        if classification == SPARK_ENV:
+            nested = configuration.get("Configurations")
+            for inner in nested if isinstance(nested, Sequence) else ():
+                if isinstance(inner, Mapping) and inner.get("Classification") == "export":
+                    merged.setdefault(SPARK_ENV, {}).update(_properties(inner))
+        elif isinstance(classification, str) and classification in CONF_FILES:
+            merged.setdefault(classification, {}).update(_properties(configuration))
+    return merged
+
+
+def render_site_xml(properties: Mapping[str, str]) -> str:
+    """A Hadoop `*-site.xml` with one <property> per entry, in the given order."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<configuration>"]
+    for name, value in properties.items():
+        lines += [
+            "  <property>",
+            f"    <name>{escape(name)}</name>",
+            f"    <value>{escape(value)}</value>",
+            "  </property>",
+        ]
+    lines.append("</configuration>")
+    return "\n".join(lines) + "\n"
+
+
+def render_spark_defaults(properties: Mapping[str, str]) -> str:
+    """`spark-defaults.conf`: `key value` lines (Spark splits at the first whitespace)."""
+    return "".join(f"{key} {value}\n" for key, value in properties.items())
+
+
+def render_env_sh(exports: Mapping[str, str], defaults: Mapping[str, str]) -> str:
+    """`spark-env.sh`: defaults quoted for the shell; user exports written as given, like EMR
+    (which lets them refer to other variables, e.g. `$PATH`)."""
+    lines = ["#!/usr/bin/env bash"]
+    for name, value in exports.items():
+        if defaults.get(name) == value:
+            value = shlex.quote(value)
+        lines.append(f"export {name}={value}")
+    return "\n".join(lines) + "\n"
+
+
+def render_conf(facts: NodeFacts, configurations: Sequence[Mapping[str, object]]) -> dict[str, str]:
+    """Every file of conf/ (name → text) for a node with `facts` and the cluster's
+    Configurations."""
+    defaults = default_properties(facts)
+    merged = merge_configurations(defaults, configurations)
+    files: dict[str, str] = {}
+    for classification, file_name in CONF_FILES.items():
+        properties = merged[classification]
+        if file_name.endswith(".xml"):
+            files[file_name] = render_site_xml(properties)
+        else:
+            files[file_name] = render_spark_defaults(properties)
+    files[SPARK_ENV_FILE] = render_env_sh(merged[SPARK_ENV], defaults[SPARK_ENV])
+    return files

@@ -1,0 +1,198 @@
+"""A node's directory and the environment of everything that runs on the node.
+
+    <root>/<cluster-id>/<instance-id>/      0700
+        agent.json                          0600: AgentConfig (token, cluster credentials)
+        conf/    core-site.xml … spark-env.sh (hadoop_conf.py)
+        bin/     spark-submit hadoop hdfs yarn hadoop-streaming aws (first on PATH)
+        lib/     jars tools look up by name (none yet)
+        logs/    agent.log, bootstrap-actions/<n>/, steps/<step-id>/
+        data/    bootstrap-actions/<n>/, steps/<step-id>/, local state of daemons
+
+Why a shim for tools that do not exist yet: a step that runs `spark-submit` should fail
+with a message saying so, not with "command not found" from somewhere else on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from emr.nodes.hadoop_conf import NodeFacts, render_conf
+from emr.nodes.protocol import AGENT_CONFIG_FILE, AgentConfig
+
+__all__ = [
+    "TOOL_SHIMS",
+    "NodeLayout",
+    "find_java_home",
+    "node_environment",
+    "write_node",
+]
+
+#: Tools every node offers on PATH that this platform does not provide yet.
+TOOL_SHIMS: Final = ("spark-submit", "hadoop", "hdfs", "yarn", "hadoop-streaming")
+_DIRS: Final = ("conf", "bin", "lib", "logs", "data")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeLayout:
+    """Paths of one node directory."""
+
+    path: Path
+
+    @classmethod
+    def at(cls, root: Path, cluster_id: str, instance_id: str) -> NodeLayout:
+        return cls(root / cluster_id / instance_id)
+
+    @property
+    def config_file(self) -> Path:
+        return self.path / AGENT_CONFIG_FILE
+
+    @property
+    def conf(self) -> Path:
+        return self.path / "conf"
+
+    @property
+    def bin(self) -> Path:
+        return self.path / "bin"
+
+    @property
+    def lib(self) -> Path:
+        return self.path / "lib"
+
+    @property
+    def logs(self) -> Path:
+        return self.path / "logs"
+
+    @property
+    def data(self) -> Path:
+        return self.path / "data"
+
+    @property
+    def agent_log(self) -> Path:
+        return self.logs / "agent.log"
+
+    def step_logs(self, step_id: str) -> Path:
+        return self.logs / "steps" / step_id
+
+    def step_workdir(self, step_id: str) -> Path:
+        return self.data / "steps" / step_id
+
+    def bootstrap_logs(self, index: int) -> Path:
+        return self.logs / "bootstrap-actions" / str(index)
+
+    def bootstrap_workdir(self, index: int) -> Path:
+        return self.data / "bootstrap-actions" / str(index)
+
+    def read_config(self) -> AgentConfig:
+        """agent.json, validated (OSError or pydantic's ValidationError if unusable)."""
+        return AgentConfig.model_validate_json(self.config_file.read_bytes())
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
+def _write(path: Path, text: str, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), mode)
+        file.write(text)
+
+
+def _shim_not_available(name: str) -> str:
+    return f"#!/bin/sh\necho '{name}: not available yet on this platform' >&2\nexit 1\n"
+
+
+def _shim_aws(python_dir: Path) -> str:
+    aws = shlex.quote(str(python_dir / "aws"))
+    return (
+        "#!/bin/sh\n"
+        f'[ -x {aws} ] && exec {aws} "$@"\n'
+        "echo 'aws: the aws cli is not installed next to emr' >&2\n"
+        "exit 127\n"
+    )
+
+
+def write_node(layout: NodeLayout, config: AgentConfig, python_dir: Path | None = None) -> None:
+    """Create the node directory: private dirs, agent.json, conf/ and bin/.
+
+    `python_dir` is where the aws cli next to emr's Python lives (default: sys.executable's).
+    """
+    _private_dir(layout.path)
+    for name in _DIRS:
+        _private_dir(layout.path / name)
+    _write(layout.config_file, config.model_dump_json(indent=2), 0o600)
+
+    core_nodes = sum(1 for role, _ in config.nodes.values() if role == "CORE")
+    facts = NodeFacts(
+        master_ip=config.master_ip,
+        node_ip=config.private_ip,
+        core_nodes=core_nodes,
+        yarn_memory_mb=config.yarn_memory_mb,
+        vcores=config.vcores,
+        node_dir=layout.path,
+    )
+    for file_name, text in render_conf(facts, config.configurations).items():
+        _write(layout.conf / file_name, text, 0o600)
+
+    for tool in TOOL_SHIMS:
+        _write(layout.bin / tool, _shim_not_available(tool), 0o700)
+    python_dir = python_dir or Path(sys.executable).parent
+    _write(layout.bin / "aws", _shim_aws(python_dir), 0o700)
+
+
+def find_java_home(environ: Mapping[str, str]) -> str | None:
+    """JAVA_HOME from the environment, else the JDK that `java` on PATH belongs to."""
+    if environ.get("JAVA_HOME"):
+        return environ["JAVA_HOME"]
+    java = shutil.which("java", path=environ.get("PATH", os.defpath))
+    if java is None:
+        return None
+    # <home>/bin/java, usually behind /usr/bin/java → /etc/alternatives/java symlinks.
+    return str(Path(java).resolve().parent.parent)
+
+
+def node_environment(
+    layout: NodeLayout,
+    config: AgentConfig,
+    inherited: Mapping[str, str],
+    python_dir: Path | None = None,
+) -> dict[str, str]:
+    """The environment of every process the agent runs (steps, bootstrap actions, exec).
+
+    Inherited AWS_* variables are dropped: on a node, AWS means the region and the cluster's
+    credentials, never a profile or session token of whoever started the region.
+    """
+    env = {key: value for key, value in inherited.items() if not key.startswith("AWS_")}
+    python_dir = python_dir or Path(sys.executable).parent
+    path = [str(layout.bin), str(python_dir)]
+    if inherited.get("PATH"):
+        path.append(inherited["PATH"])
+    conf = str(layout.conf)
+    env.update(
+        PATH=os.pathsep.join(path),
+        HADOOP_CONF_DIR=conf,
+        YARN_CONF_DIR=conf,
+        SPARK_CONF_DIR=conf,
+        HADOOP_HOME=str(layout.path),
+        AWS_ENDPOINT_URL=config.region_url,
+        AWS_ACCESS_KEY_ID=config.access_key_id,
+        AWS_SECRET_ACCESS_KEY=config.secret_access_key,
+        AWS_DEFAULT_REGION=config.region_name,
+        AWS_REGION=config.region_name,
+        EMR_CLUSTER_ID=config.cluster_id,
+        EMR_INSTANCE_ID=config.instance_id,
+        EMR_NODE_DIR=str(layout.path),
+        EMR_ROLE=config.role,
+    )
+    java_home = find_java_home(inherited)
+    if java_home is not None:
+        env["JAVA_HOME"] = java_home
+    return env

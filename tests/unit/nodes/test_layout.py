@@ -1,0 +1,130 @@
+"""The node directory and the environment of everything a node runs."""
+
+from __future__ import annotations
+
+import os
+import stat
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from emr.nodes.layout import TOOL_SHIMS, NodeLayout, find_java_home, node_environment, write_node
+from emr.nodes.protocol import AgentConfig
+
+
+def _config(**overrides: object) -> AgentConfig:
+    fields: dict[str, object] = {
+        "cluster_id": "j-ABC",
+        "instance_id": "i-0001",
+        "role": "CORE",
+        "instance_type": "m5.xlarge",
+        "private_ip": "127.16.2.2",
+        "master_ip": "127.16.2.1",
+        "nodes": {
+            "i-0000": ("MASTER", "127.16.2.1"),
+            "i-0001": ("CORE", "127.16.2.2"),
+        },
+        "region_url": "http://127.0.0.1:4599",
+        "region_name": "eu-west-1",
+        "token": "tok",
+        "access_key_id": "AKIACLUSTER",
+        "secret_access_key": "cluster-secret",
+        "release_label": "emr-7.2.0",
+        "applications": ["Spark"],
+        "configurations": [],
+        "memory_mb": 4096,
+        "yarn_memory_mb": 3072,
+        "vcores": 4,
+    }
+    fields.update(overrides)
+    return AgentConfig.model_validate(fields)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_write_node_creates_a_private_directory(tmp_path: Path) -> None:
+    layout = NodeLayout.at(tmp_path, "j-ABC", "i-0001")
+    config = _config()
+    write_node(layout, config, python_dir=tmp_path / "venv" / "bin")
+
+    assert layout.path == tmp_path / "j-ABC" / "i-0001"
+    for directory in (layout.path, layout.conf, layout.bin, layout.lib, layout.logs, layout.data):
+        assert _mode(directory) == 0o700, directory
+    assert _mode(layout.config_file) == 0o600
+    assert layout.read_config() == config
+    assert list(layout.lib.iterdir()) == []
+
+    for tool in TOOL_SHIMS:
+        shim = layout.bin / tool
+        assert os.access(shim, os.X_OK)
+        assert f"{tool}: not available yet on this platform" in shim.read_text()
+    aws = (layout.bin / "aws").read_text()
+    assert f"exec {tmp_path / 'venv' / 'bin' / 'aws'} " in aws
+
+    conf_files = sorted(p.name for p in layout.conf.iterdir())
+    assert "core-site.xml" in conf_files and "spark-env.sh" in conf_files
+    assert all(_mode(layout.conf / name) == 0o600 for name in conf_files)
+
+
+def test_configurations_and_core_count_reach_the_files(tmp_path: Path) -> None:
+    nodes = {f"i-{n}": ("CORE", f"127.16.2.{n + 2}") for n in range(5)}
+    nodes["i-m"] = ("MASTER", "127.16.2.1")
+    config = _config(
+        nodes=nodes,
+        configurations=[{"Classification": "yarn-site", "Properties": {"x.y": "z"}}],
+    )
+    layout = NodeLayout.at(tmp_path, "j-ABC", "i-0001")
+    write_node(layout, config)
+
+    def site(name: str) -> dict[str, str]:
+        root = ET.parse(layout.conf / name).getroot()
+        return {p.findtext("name", ""): p.findtext("value", "") for p in root.iter("property")}
+
+    assert site("hdfs-site.xml")["dfs.replication"] == "2"
+    assert site("hdfs-site.xml")["dfs.datanode.address"] == "127.16.2.2:9866"
+    assert site("yarn-site.xml")["x.y"] == "z"
+
+
+def test_node_environment(tmp_path: Path) -> None:
+    layout = NodeLayout.at(tmp_path, "j-ABC", "i-0001")
+    inherited = {
+        "PATH": "/usr/local/bin:/usr/bin",
+        "HOME": "/home/me",
+        "AWS_PROFILE": "prod",
+        "AWS_SESSION_TOKEN": "stale",
+        "JAVA_HOME": "/opt/jdk",
+    }
+    env = node_environment(layout, _config(), inherited, python_dir=Path("/venv/bin"))
+    assert env["PATH"] == f"{layout.bin}:/venv/bin:/usr/local/bin:/usr/bin"
+    assert env["HOME"] == "/home/me"
+    assert "AWS_PROFILE" not in env and "AWS_SESSION_TOKEN" not in env
+    conf = str(layout.conf)
+    assert env["HADOOP_CONF_DIR"] == env["YARN_CONF_DIR"] == env["SPARK_CONF_DIR"] == conf
+    assert env["HADOOP_HOME"] == str(layout.path)
+    assert env["JAVA_HOME"] == "/opt/jdk"
+    assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4599"
+    assert env["AWS_ACCESS_KEY_ID"] == "AKIACLUSTER"
+    assert env["AWS_SECRET_ACCESS_KEY"] == "cluster-secret"
+    assert env["AWS_DEFAULT_REGION"] == env["AWS_REGION"] == "eu-west-1"
+    assert env["EMR_CLUSTER_ID"] == "j-ABC"
+    assert env["EMR_INSTANCE_ID"] == "i-0001"
+    assert env["EMR_NODE_DIR"] == str(layout.path)
+    assert env["EMR_ROLE"] == "CORE"
+
+
+def test_java_home_is_found_from_java_on_path(tmp_path: Path) -> None:
+    jdk = tmp_path / "jvm" / "jdk-21"
+    (jdk / "bin").mkdir(parents=True)
+    java = jdk / "bin" / "java"
+    java.write_text("#!/bin/sh\n")
+    java.chmod(0o755)
+    links = tmp_path / "usr-bin"
+    links.mkdir()
+    (links / "java").symlink_to(java)
+
+    assert find_java_home({"PATH": str(links)}) == str(jdk)
+    assert find_java_home({"PATH": str(links), "JAVA_HOME": "/x"}) == "/x"
+    assert find_java_home({"PATH": str(tmp_path / "empty")}) is None
+    env = node_environment(NodeLayout(tmp_path / "n"), _config(), {"PATH": str(links)})
+    assert env["JAVA_HOME"] == str(jdk)
