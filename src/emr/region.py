@@ -9,6 +9,7 @@ from emr.datadir import open_state
 from emr.gateway.chain import Gateway
 from emr.gateway.routing import ServiceCatalog
 from emr.identity import AccessKeyStore
+from emr.nodes.local import LocalNodeProvider
 from emr.services.emr.provider import EmrProvider
 from emr.services.provider import Provider
 from emr.services.s3.provider import S3Provider
@@ -17,6 +18,7 @@ from emr.services.s3.store.filesystem import FilesystemObjectStore
 from emr.services.sts import StsProvider
 from emr.settings import Settings
 from emr.state import Database
+from emr.supervisor import ClusterSupervisor
 
 __all__ = ["Region", "open_region"]
 
@@ -30,6 +32,15 @@ class Region:
     keys: AccessKeyStore
     object_store: ObjectStore
     gateway: Gateway
+    supervisor: ClusterSupervisor
+
+    async def start(self, url: str) -> None:
+        """Begin serving at `url`: clusters left live by an earlier run are taken over."""
+        await self.supervisor.start(url)
+
+    async def stop(self) -> None:
+        """A clean stop: every cluster of this region is terminated and its nodes removed."""
+        await self.supervisor.stop()
 
     async def close(self) -> None:
         await self.object_store.close()
@@ -42,10 +53,21 @@ def open_region(settings: Settings) -> Region:
     object_store = FilesystemObjectStore(
         settings.s3_root, min_part_size=settings.s3_min_part_size_bytes
     )
+    supervisor = ClusterSupervisor(
+        database=database,
+        keys=keys,
+        nodes=LocalNodeProvider(
+            settings.nodes_root,
+            memory_scale=settings.node_memory_scale,
+            orphan_timeout_seconds=settings.agent_orphan_timeout_seconds,
+        ),
+        region_name=settings.region,
+        heartbeat_timeout=timedelta(seconds=settings.agent_heartbeat_timeout_seconds),
+    )
     providers: list[Provider] = [
         StsProvider(),
         S3Provider(object_store, region=settings.region),
-        EmrProvider(database),
+        EmrProvider(database, supervisor),
     ]
     gateway = Gateway(
         ServiceCatalog(),
@@ -60,4 +82,5 @@ def open_region(settings: Settings) -> Region:
         keys=keys,
         object_store=object_store,
         gateway=gateway,
+        supervisor=supervisor,
     )

@@ -16,7 +16,8 @@ import uvicorn
 from emr import __version__
 from emr.errors import ConfigurationError
 from emr.gateway.asgi import RegionApp
-from emr.region import open_region
+from emr.nodes.protocol import AgentEvent
+from emr.region import Region, open_region
 from emr.settings import Settings
 
 __all__ = ["serve"]
@@ -30,7 +31,7 @@ def serve(settings: Settings, announce: Callable[[str], None]) -> None:
     sock = _bind(settings.host, settings.port)
     url = _url(settings.host, sock.getsockname()[1])
     config = uvicorn.Config(
-        RegionApp(region.gateway),
+        RegionApp(region.gateway, _Hooks(region, url)),
         log_config=None,
         access_log=False,
         lifespan="on",
@@ -53,6 +54,22 @@ def serve(settings: Settings, announce: Callable[[str], None]) -> None:
         sock.close()
         asyncio.run(region.close())
         log.info("region endpoint stopped")
+
+
+class _Hooks:
+    """The region's start, stop and agent endpoint, as the ASGI app calls them."""
+
+    def __init__(self, region: Region, url: str) -> None:
+        self._region, self._url = region, url
+
+    async def start(self) -> None:
+        await self._region.start(self._url)
+
+    async def stop(self) -> None:
+        await self._region.stop()
+
+    def agent_event(self, token: str, event: AgentEvent) -> int:
+        return self._region.supervisor.agent_event(token, event)
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -50,6 +50,20 @@ class Settings(BaseSettings):
         description="EntityTooSmall below this (all but the last part).",
     )
     log_level: str = "info"
+    node_memory_scale: float = Field(
+        default=0.25,
+        gt=0,
+        le=1,
+        description="A node offers its instance type's memory times this (see instance_types).",
+    )
+    agent_heartbeat_timeout_seconds: float = Field(
+        default=30, gt=0, description="A node silent this long is lost (INSTANCE_FAILURE)."
+    )
+    agent_orphan_timeout_seconds: float = Field(
+        default=600,
+        gt=0,
+        description="A node agent that cannot reach its region this long stops its node.",
+    )
 
     @property
     def resolved_database_url(self) -> str:
@@ -59,6 +73,11 @@ class Settings(BaseSettings):
     def s3_root(self) -> Path:
         """Where the embedded object store keeps bytes and their index."""
         return self.data_dir / "s3"
+
+    @property
+    def nodes_root(self) -> Path:
+        """Where the local node provider keeps each cluster's node directories."""
+        return self.data_dir / "clusters"
 
     @property
     def server_info_path(self) -> Path:

@@ -205,9 +205,9 @@ def test_malformed_requests_get_client_errors_not_500(
 def test_unimplemented_operation_is_not_implemented_in_protocol_shape(
     region: RunningServer,
 ) -> None:
-    status, code, message = _error(region.client("emr").list_clusters)
+    status, code, message = _error(region.client("emr").list_studios)
     assert (status, code) == (501, "NotImplemented")
-    assert "ListClusters" in message
+    assert "ListStudios" in message
 
 
 def test_health_endpoint(region: RunningServer) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from emr import __version__
+from emr.cli.agent import agent as agent_command
 from emr.errors import ConfigurationError
 from emr.settings import Settings, load_settings
 
@@ -72,6 +73,8 @@ def server(
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    # httpx logs every request the supervisor makes to agents at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     def announce(url: str) -> None:
         typer.echo(f"emr region endpoint listening on {url}")
@@ -138,6 +141,9 @@ def demo(
     raise typer.Exit(run_demo(data_dir, keep=keep))
 
 
+app.command("agent", hidden=True)(agent_command)
+
+
 @app.command()
 def version() -> None:
     """Print the version."""
@@ -171,3 +177,12 @@ def _server_url(settings: Settings, port: int | None) -> str:
     if info is not None and isinstance(info.get("url"), str):
         return str(info["url"])
     return f"http://{settings.host}:{settings.port}"
+
+
+def _register_cluster_commands() -> None:
+    from emr.cli.clusters import register
+
+    register(app, _settings, _root_identity, _server_url)
+
+
+_register_cluster_commands()

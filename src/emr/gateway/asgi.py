@@ -4,37 +4,55 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Protocol
 
+from pydantic import ValidationError
 from starlette.datastructures import Headers
-from starlette.responses import Response, StreamingResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from emr import __version__
 from emr.gateway.chain import Gateway
 from emr.gateway.http import HttpRequest, HttpResponse
 from emr.gateway.payload import IncompleteBody
+from emr.nodes.protocol import AGENT_EVENTS_PATH, AgentEvent, agent_event_adapter
 
-__all__ = ["RegionApp"]
+__all__ = ["RegionApp", "RegionHooks"]
 
 #: Unsigned liveness probe; no S3 bucket can be named "_emr", so it shadows nothing.
 HEALTH_PATH = "/_emr/health"
 
 
-class RegionApp:
-    """One ASGI app for every AWS-compatible service of the region."""
+class RegionHooks(Protocol):
+    """What the region does beside the gateway: start, stop, and take its agents' reports."""
 
-    def __init__(self, gateway: Gateway) -> None:
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def agent_event(self, token: str, event: AgentEvent) -> int: ...
+
+
+class RegionApp:
+    """One ASGI app for every AWS-compatible service of the region, plus the agents' endpoint."""
+
+    def __init__(self, gateway: Gateway, hooks: RegionHooks | None = None) -> None:
         self._gateway = gateway
+        self._hooks = hooks
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await _lifespan(receive, send, self._hooks)
             return
         if scope["type"] != "http":
             return
         if scope["path"] == HEALTH_PATH:
             body = json.dumps({"status": "running", "version": __version__}).encode()
             await Response(body, media_type="application/json")(scope, receive, send)
+            return
+        if scope["path"] == AGENT_EVENTS_PATH and self._hooks is not None:
+            await _agent_event(self._hooks, scope, receive, send)
             return
         raw_path = scope.get("raw_path") or scope["path"].encode()
         wire = _WireBody(receive)
@@ -104,11 +122,42 @@ def _raw_headers(response: HttpResponse, length: int | None) -> list[tuple[bytes
     return headers
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
+async def _lifespan(receive: Receive, send: Send, hooks: RegionHooks | None) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if hooks is not None:
+                await hooks.start()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            if hooks is not None:
+                await hooks.stop()
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+async def _agent_event(hooks: RegionHooks, scope: Scope, receive: Receive, send: Send) -> None:
+    """`POST /_emr/agent/v1/events` (see emr.nodes.protocol): a node agent's report.
+
+    Not an AWS API, so no SigV4: the cluster's bearer token authenticates the agent.
+    """
+    request = Request(scope, receive)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if request.method != "POST":
+        status, detail = 405, "method not allowed"
+    elif scheme.lower() != "bearer" or not token:
+        status, detail = 401, "a bearer token is required"
+    else:
+        body = await request.body()
+        try:
+            event = agent_event_adapter.validate_json(body)
+        except ValidationError as exc:
+            status, detail = 400, f"not an agent event: {exc.errors()[0]['msg']}"
+        else:
+            status, detail = hooks.agent_event(token, event), ""
+    if status == 204:
+        await Response(status_code=204)(scope, receive, send)
+        return
+    if not detail:
+        detail = {401: "bad token", 410: "the cluster or instance is over"}.get(status, "")
+    await JSONResponse({"error": detail}, status_code=status)(scope, receive, send)

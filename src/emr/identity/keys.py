@@ -116,6 +116,14 @@ class AccessKeyStore:
         self.forget(row.access_key_id)
         return _identity(row)
 
+    def delete_key(self, access_key_id: str) -> None:
+        """Revoke a key at once (a cluster's key when the cluster ends)."""
+        with self._database.session() as session:
+            row = session.get(AccessKeyRow, access_key_id)
+            if row is not None:
+                session.delete(row)
+        self.forget(access_key_id)
+
 
 def _root_arn(account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:root"

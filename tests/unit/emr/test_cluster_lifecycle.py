@@ -22,6 +22,7 @@ from emr.services.emr.cluster_lifecycle import (
     ClusterState,
     ClusterStateChangeReasonCode,
     DaemonsReady,
+    ForcedTermination,
     IdleTimeoutElapsed,
     KeepAliveChanged,
     MasterLost,
@@ -90,6 +91,7 @@ _FIELDS: dict[type[ClusterEvent], dict[str, Any]] = {
     TerminationProtectionChanged: {"protected": True},
     KeepAliveChanged: {"keep_alive": False},
     AutoTerminationPolicyChanged: {"idle_timeout": timedelta(hours=1)},
+    ForcedTermination: {"code": Code.INTERNAL_ERROR, "message": "region restarted"},
 }
 
 
@@ -264,6 +266,20 @@ def test_termination_protection_refuses_terminate_requested() -> None:
         S.TERMINATING, Code.USER_REQUEST, "Terminated by user request")  # fmt: skip
     assert c.handle(TerminateRequested(at=at(7))) == []  # idempotent while terminating
     assert last_state(c.handle(AllNodesStopped(at=at(8)))).state is S.TERMINATED
+
+
+def test_forced_termination_ignores_protection() -> None:
+    c = ready_cluster(termination_protected=True)
+    c.handle(DaemonsReady(at=at(3)))
+    stop = ForcedTermination(at=at(4), code=Code.USER_REQUEST, message="The region stopped")
+    change = last_state(c.handle(stop))
+    assert (change.state, change.code, change.message) == (
+        S.TERMINATING, Code.USER_REQUEST, "The region stopped")  # fmt: skip
+    assert last_state(c.handle(AllNodesStopped(at=at(5)))).state is S.TERMINATED
+    starting = cluster()
+    starting.handle(ClusterCreated(at=at(0)))
+    starting.handle(ForcedTermination(at=at(1), code=Code.INTERNAL_ERROR, message="restarted"))
+    assert last_state(starting.handle(AllNodesStopped(at=at(2)))).state is S.TERMINATED_WITH_ERRORS
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ How the supervisor wires the three machines (it performs every action):
     StepQueue: QueueBecameBusy → StepsQueued · StartStepProcess → StepStarted ·
                QueueDrained → StepsDrained · ClusterActionOnFailure → TerminateForStepFailure
     Instance:  ReportInstanceLost → NodeFailed (MasterLost for the master)
+    region stops / restarts → ForcedTermination     (ignores termination protection)
     any termination         → CancelOutstandingSteps → StepQueue.handle(ClusterTerminating)
                             → StopNodes             → NodeProvider kills every node
     AllNodesStopped         → final state, EndDateTime
@@ -48,6 +49,7 @@ __all__ = [
     "ClusterState",
     "ClusterStateChangeReasonCode",
     "DaemonsReady",
+    "ForcedTermination",
     "IdleTimeoutElapsed",
     "KeepAliveChanged",
     "MasterLost",
@@ -199,6 +201,15 @@ class TerminateForStepFailure(ClusterEvent):
 @dataclass(frozen=True, kw_only=True)
 class TerminateRequested(ClusterEvent):
     """TerminateJobFlows by a user."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForcedTermination(ClusterEvent):
+    """The platform ends the cluster whatever its protection: the region server stops cleanly,
+    or restarted while the cluster was still starting."""
+
+    code: ClusterStateChangeReasonCode
+    message: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -483,6 +494,10 @@ def _terminate_requested(c: Cluster, e: TerminateRequested) -> list[Action]:
     return c._terminate(e, _Code.USER_REQUEST, "Terminated by user request")
 
 
+def _forced(c: Cluster, e: ForcedTermination) -> list[Action]:
+    return c._terminate(e, e.code, e.message)
+
+
 def _idle_elapsed(c: Cluster, e: IdleTimeoutElapsed) -> list[Action]:
     deadline = c.idle_deadline
     if deadline is None or e.at < deadline:  # left WAITING meanwhile, or an early timer
@@ -545,6 +560,7 @@ TRANSITIONS: Final[dict[tuple[ClusterState, type[ClusterEvent]], _Transition]] =
     (_S.TERMINATING, TerminateRequested): _noop,  # already on its way
     (_S.TERMINATING, AllNodesStopped): _all_stopped,  # → TERMINATED | TERMINATED_WITH_ERRORS
     **_in_live_states(MasterLost, _master_lost),  # → TERMINATING
+    **_in_live_states(ForcedTermination, _forced),  # → TERMINATING, protected or not
     **_in_live_states(TerminateRequested, _terminate_requested),  # → TERMINATING or refused
     **_in_live_states(StepsQueued, _steps_queued),
     **{(s, StepStarted): _step_started for s in (_S.STARTING, _S.BOOTSTRAPPING)},

@@ -19,6 +19,19 @@ LIMITATIONS (where this differs from AWS):
   a Put, Get answers EMR's default (block, except port 22) with the time of the first Get and
   the account root as CreatedByArn. Port ranges are checked for 0-65535 and MinRange <=
   MaxRange with wording of our own.
+- Cluster plans (`cluster_spec`): one master node (a MASTER group of 3 is refused); a fleet
+  launches only its first InstanceTypeConfig's type, ceil(target / weight) instances of it;
+  AmiVersion without ReleaseLabel is refused; Applications other than Hadoop and Spark are
+  refused, and Hadoop is always listed; KerberosAttributes are not kept, so not echoed.
+  Several limit messages (instance counts, 48 task groups, 16 bootstrap actions, 50 tags,
+  IdleTimeout 60-604800, LogUri schemes) are worded by us.
+- Cluster reads (`clusters_read`): a node's only address is its private IP, so it is also its
+  public IP and DNS name and the cluster's MasterPublicDnsName; PrivateDnsName is cosmetic.
+  An instance's Id is its Ec2InstanceId (EMR's own are ci-…); EbsVolumes is always empty;
+  Ec2AvailabilityZone is `<region>a` unless Placement named one. DescribeJobFlows without
+  filters describes the newest 512 job flows, not only those of the last two weeks/months.
+  ListClusters, ListSteps and ListInstances page 50 and resume after the last row shown;
+  ListInstanceGroups/Fleets and ListBootstrapActions page 50 by offset.
 """
 
 from __future__ import annotations
@@ -26,15 +39,20 @@ from __future__ import annotations
 from typing import ClassVar
 
 from emr.services.emr.block_public_access import BlockPublicAccessOperations
+from emr.services.emr.clusters_read import ClusterReadOperations
+from emr.services.emr.clusters_write import ClusterWriteOperations
 from emr.services.emr.releases_api import ReleaseOperations
 from emr.services.emr.security_configurations import SecurityConfigurationOperations
 from emr.services.provider import Provider
 from emr.state import Database
+from emr.supervisor import ClusterSupervisor
 
 __all__ = ["EmrProvider"]
 
 
 class EmrProvider(
+    ClusterWriteOperations,
+    ClusterReadOperations,
     ReleaseOperations,
     SecurityConfigurationOperations,
     BlockPublicAccessOperations,
@@ -44,5 +62,6 @@ class EmrProvider(
 
     service_name: ClassVar[str] = "emr"
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, supervisor: ClusterSupervisor) -> None:
         self._database = database
+        self._supervisor = supervisor

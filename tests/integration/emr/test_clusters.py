@@ -1,0 +1,398 @@
+"""Clusters of real node processes through boto3: lifecycle, instances, steps, logs."""
+
+from __future__ import annotations
+
+import gzip
+import ipaddress
+import time
+import uuid
+from typing import Any
+
+import psutil
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import RunningServer
+from tests.integration.emr.conftest import (
+    FAST_WAITER,
+    SharedCluster,
+    command_step,
+    instance_groups,
+    run_job_flow,
+    wait_cluster,
+    wait_step,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def agent_processes(cluster_id: str) -> list[psutil.Process]:
+    """Processes whose command line is `emr agent` for a node of `cluster_id`."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if "emr agent" in cmdline and cluster_id in cmdline:
+            found.append(process)
+    return found
+
+
+def node_processes(cluster_id: str, instance_ids: list[str]) -> list[psutil.Process]:
+    """Every process tagged with one of the instances (agents, steps, their children)."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            environment = process.environ()
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+        if environment.get("EMR_INSTANCE_ID") in instance_ids:
+            found.append(process)
+    return found
+
+
+def error_of(call: Any, **kwargs: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+
+
+# --- the shared cluster -----------------------------------------------------------------------
+
+
+def test_shared_cluster_is_waiting_with_its_nodes(shared_cluster: SharedCluster) -> None:
+    emr, cluster_id = shared_cluster.emr, shared_cluster.cluster_id
+    cluster = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
+    assert cluster["Status"]["State"] == "WAITING"
+    assert cluster["Status"]["StateChangeReason"]["Message"] == "Cluster ready to run steps."
+    timeline = cluster["Status"]["Timeline"]
+    assert timeline["CreationDateTime"] <= timeline["ReadyDateTime"]
+    assert cluster["ReleaseLabel"] == "emr-7.5.0"
+    assert cluster["AutoTerminate"] is False
+    assert cluster["LogUri"] == f"s3://{shared_cluster.log_bucket}/logs/"
+    instances = emr.list_instances(ClusterId=cluster_id)["Instances"]
+    assert len(instances) == 4
+    assert {i["Status"]["State"] for i in instances} == {"RUNNING"}
+    ips = [i["PrivateIpAddress"] for i in instances]
+    assert len(set(ips)) == 4
+    assert all(ipaddress.ip_address(ip).is_loopback and ip != "127.0.0.1" for ip in ips)
+    master_ip = cluster["MasterPublicDnsName"]
+    assert master_ip in ips
+    groups = emr.list_instance_groups(ClusterId=cluster_id)["InstanceGroups"]
+    by_role = {g["InstanceGroupType"]: g for g in groups}
+    assert {r: g["RunningInstanceCount"] for r, g in by_role.items()} == {
+        "MASTER": 1, "CORE": 2, "TASK": 1}  # fmt: skip
+    assert {g["Status"]["State"] for g in groups} == {"RUNNING"}
+    agents = agent_processes(cluster_id)
+    assert len(agents) == 4, [p.cmdline() for p in agents]
+
+
+def test_command_runner_step_completes_with_logs_in_s3(shared_cluster: SharedCluster) -> None:
+    emr, cluster_id = shared_cluster.emr, shared_cluster.cluster_id
+    step = command_step("echo", "bash", "-c", "echo hi; echo to-stderr >&2")
+    (step_id,) = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step])["StepIds"]
+    emr.get_waiter("step_complete").wait(
+        ClusterId=cluster_id, StepId=step_id, WaiterConfig=FAST_WAITER
+    )
+    described = emr.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"]
+    assert described["Status"]["State"] == "COMPLETED"
+    assert described["Config"]["Jar"] == "command-runner.jar"
+    assert described["Config"]["Args"] == ["bash", "-c", "echo hi; echo to-stderr >&2"]
+    timeline = described["Status"]["Timeline"]
+    assert timeline["CreationDateTime"] <= timeline["StartDateTime"] <= timeline["EndDateTime"]
+    prefix = f"logs/{cluster_id}/steps/{step_id}/"
+    listed = shared_cluster.s3.list_objects_v2(Bucket=shared_cluster.log_bucket, Prefix=prefix)
+    names = {o["Key"].removeprefix(prefix) for o in listed.get("Contents", [])}
+    assert {"controller.gz", "stdout.gz", "stderr.gz"} <= names
+    body = shared_cluster.s3.get_object(Bucket=shared_cluster.log_bucket, Key=prefix + "stdout.gz")
+    assert gzip.decompress(body["Body"].read()) == b"hi\n"
+    assert wait_cluster(emr, cluster_id, "WAITING")["Status"]["StateChangeReason"]["Message"] == (
+        "Cluster ready after last step completed."
+    )
+
+
+def test_a_step_reaches_s3_with_the_node_credentials(shared_cluster: SharedCluster) -> None:
+    emr, s3, cluster_id = shared_cluster.emr, shared_cluster.s3, shared_cluster.cluster_id
+    bucket = shared_cluster.log_bucket
+    script = (
+        f"echo written-by-step | aws s3 cp - s3://{bucket}/out/result.txt && "
+        'python -c \'import boto3; print(boto3.client("sts").get_caller_identity()["Arn"])\''
+    )
+    (step_id,) = emr.add_job_flow_steps(
+        JobFlowId=cluster_id, Steps=[command_step("s3", "bash", "-c", script)]
+    )["StepIds"]
+    step = wait_step(emr, cluster_id, step_id)
+    assert step["Status"]["State"] == "COMPLETED", step["Status"]
+    body = s3.get_object(Bucket=bucket, Key="out/result.txt")["Body"].read()
+    assert body == b"written-by-step\n"
+    stdout = s3.get_object(Bucket=bucket, Key=f"logs/{cluster_id}/steps/{step_id}/stdout.gz")
+    arn = gzip.decompress(stdout["Body"].read()).decode().strip()
+    assert arn == f"arn:aws:sts::123456789012:assumed-role/EMR_EC2_DefaultRole/{cluster_id}"
+
+
+def test_failed_step_reports_failure_details_and_cluster_waits(
+    shared_cluster: SharedCluster,
+) -> None:
+    emr, cluster_id = shared_cluster.emr, shared_cluster.cluster_id
+    failing = command_step("fails", "bash", "-c", "echo boom: no such table >&2; exit 3")
+    (step_id,) = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[failing])["StepIds"]
+    step = wait_step(emr, cluster_id, step_id)
+    assert step["Status"]["State"] == "FAILED"
+    details = step["Status"]["FailureDetails"]
+    assert "boom: no such table" in details["Message"]
+    assert details["LogFile"] == (
+        f"s3://{shared_cluster.log_bucket}/logs/{cluster_id}/steps/{step_id}/stderr.gz"
+    )
+    assert wait_cluster(emr, cluster_id, "WAITING")["Status"]["State"] == "WAITING"
+
+
+def test_cancel_and_wait_cancels_the_steps_behind(shared_cluster: SharedCluster) -> None:
+    emr, cluster_id = shared_cluster.emr, shared_cluster.cluster_id
+    steps = [
+        command_step("fails", "false", action="CANCEL_AND_WAIT"),
+        command_step("behind", "true"),
+    ]
+    failed, behind = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=steps)["StepIds"]
+    assert wait_step(emr, cluster_id, failed)["Status"]["State"] == "FAILED"
+    cancelled = wait_step(emr, cluster_id, behind)
+    assert cancelled["Status"]["State"] == "CANCELLED"
+    listed = emr.list_steps(ClusterId=cluster_id, StepIds=[failed, behind])["Steps"]
+    assert [s["Id"] for s in listed] == [behind, failed]  # newest first
+
+
+def test_cancel_a_running_step(shared_cluster: SharedCluster) -> None:
+    emr, cluster_id = shared_cluster.emr, shared_cluster.cluster_id
+    (step_id,) = emr.add_job_flow_steps(
+        JobFlowId=cluster_id, Steps=[command_step("sleeps", "sleep", "600")]
+    )["StepIds"]
+    wait_step(emr, cluster_id, step_id, "RUNNING")
+    infos = emr.cancel_steps(ClusterId=cluster_id, StepIds=[step_id, "s-NOPE"])
+    assert infos["CancelStepsInfoList"][0] == {
+        "StepId": step_id, "Status": "SUBMITTED", "Reason": ""}  # fmt: skip
+    assert infos["CancelStepsInfoList"][1]["Status"] == "FAILED"
+    assert wait_step(emr, cluster_id, step_id)["Status"]["State"] == "CANCELLED"
+
+
+def test_step_concurrency_runs_steps_side_by_side(shared_cluster: SharedCluster) -> None:
+    emr, cluster_id = shared_cluster.emr, shared_cluster.cluster_id
+    changed = emr.modify_cluster(ClusterId=cluster_id, StepConcurrencyLevel=2)
+    assert changed["StepConcurrencyLevel"] == 2
+    try:
+        code, message = error_of(
+            emr.add_job_flow_steps,
+            JobFlowId=cluster_id,
+            Steps=[command_step("x", "true", action="CANCEL_AND_WAIT")],
+        )
+        assert code == "ValidationException"
+        assert "StepConcurrencyLevel" in message
+        # Each step waits for a file only the other creates: both finish only if both run.
+        marker = f"/tmp/emr-concurrency-{uuid.uuid4().hex}"
+        wait_for = "for i in $(seq 100); do [ -e {0} ] && exit 0; sleep 0.1; done; exit 1"
+        first = f"touch {marker}.a; " + wait_for.format(f"{marker}.b")
+        second = f"touch {marker}.b; " + wait_for.format(f"{marker}.a")
+        ids = emr.add_job_flow_steps(
+            JobFlowId=cluster_id,
+            Steps=[command_step("a", "bash", "-c", first), command_step("b", "bash", "-c", second)],
+        )["StepIds"]
+        assert [wait_step(emr, cluster_id, i)["Status"]["State"] for i in ids] == [
+            "COMPLETED", "COMPLETED"]  # fmt: skip
+    finally:
+        emr.modify_cluster(ClusterId=cluster_id, StepConcurrencyLevel=1)
+
+
+def test_script_runner_runs_a_script_from_s3(shared_cluster: SharedCluster) -> None:
+    emr, s3, cluster_id = shared_cluster.emr, shared_cluster.s3, shared_cluster.cluster_id
+    bucket = shared_cluster.log_bucket
+    s3.put_object(Bucket=bucket, Key="scripts/hello.sh", Body=b'#!/bin/bash\necho "args: $*"\n')
+    step = {
+        "Name": "script",
+        "ActionOnFailure": "CONTINUE",
+        "HadoopJarStep": {
+            "Jar": "s3://us-east-1.elasticmapreduce/libs/script-runner/script-runner.jar",
+            "Args": [f"s3://{bucket}/scripts/hello.sh", "one", "two"],
+        },
+    }
+    (step_id,) = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step])["StepIds"]
+    assert wait_step(emr, cluster_id, step_id)["Status"]["State"] == "COMPLETED"
+    stdout = s3.get_object(Bucket=bucket, Key=f"logs/{cluster_id}/steps/{step_id}/stdout.gz")
+    assert gzip.decompress(stdout["Body"].read()) == b"args: one two\n"
+
+
+def test_unknown_cluster_and_step_errors(region: RunningServer) -> None:
+    emr = region.client("emr")
+    assert error_of(emr.describe_cluster, ClusterId="j-NOSUCHCLUSTER")[0] == (
+        "InvalidRequestException"
+    )
+    assert (
+        error_of(
+            emr.add_job_flow_steps, JobFlowId="j-NOSUCHCLUSTER", Steps=[command_step("x", "true")]
+        )[0]
+        == "InvalidRequestException"
+    )
+
+
+# --- clusters of their own --------------------------------------------------------------------
+
+
+def test_transient_cluster_runs_its_steps_and_ends(region: RunningServer) -> None:
+    emr = region.client("emr")
+    cluster_id = run_job_flow(
+        emr,
+        Instances={"InstanceGroups": instance_groups(core=1, task=0),
+                   "KeepJobFlowAliveWhenNoSteps": False},
+        Steps=[command_step("one", "true"), command_step("two", "echo", "done")],
+    )  # fmt: skip
+    emr.get_waiter("cluster_terminated").wait(ClusterId=cluster_id, WaiterConfig=FAST_WAITER)
+    cluster = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
+    assert cluster["Status"]["State"] == "TERMINATED"
+    reason = cluster["Status"]["StateChangeReason"]
+    assert (reason["Code"], reason["Message"]) == ("ALL_STEPS_COMPLETED", "Steps completed")
+    steps = emr.list_steps(ClusterId=cluster_id)["Steps"]
+    assert [s["Status"]["State"] for s in steps] == ["COMPLETED", "COMPLETED"]
+    instances = emr.list_instances(ClusterId=cluster_id)["Instances"]
+    assert {i["Status"]["State"] for i in instances} == {"TERMINATED"}
+    assert node_processes(cluster_id, [i["Ec2InstanceId"] for i in instances]) == []
+    code, message = error_of(
+        emr.add_job_flow_steps, JobFlowId=cluster_id, Steps=[command_step("late", "true")]
+    )
+    assert code == "ValidationException"
+    assert "may not be modified" in message
+
+
+def test_bootstrap_actions_run_on_every_node(region: RunningServer, tmp_path: Any) -> None:
+    emr = region.client("emr")
+    script = tmp_path / "bootstrap.sh"
+    script.write_text('#!/bin/bash\necho "$EMR_INSTANCE_ID $1" >> ' + str(tmp_path / "ran") + "\n")
+    cluster_id = run_job_flow(
+        emr,
+        Instances={"InstanceGroups": instance_groups(core=1, task=0),
+                   "KeepJobFlowAliveWhenNoSteps": True},
+        BootstrapActions=[{"Name": "mark", "ScriptBootstrapAction": {
+            "Path": f"file://{script}", "Args": ["hello"]}}],
+    )  # fmt: skip
+    try:
+        wait_cluster(emr, cluster_id, "WAITING")
+        instances = emr.list_instances(ClusterId=cluster_id)["Instances"]
+        lines = sorted((tmp_path / "ran").read_text().splitlines())
+        assert lines == sorted(f"{i['Ec2InstanceId']} hello" for i in instances)
+        actions = emr.list_bootstrap_actions(ClusterId=cluster_id)["BootstrapActions"]
+        assert actions == [{"Name": "mark", "ScriptPath": f"file://{script}", "Args": ["hello"]}]
+    finally:
+        emr.terminate_job_flows(JobFlowIds=[cluster_id])
+    wait_cluster(emr, cluster_id, "TERMINATED")
+
+
+def test_failing_bootstrap_action_ends_the_cluster(region: RunningServer, tmp_path: Any) -> None:
+    emr = region.client("emr")
+    ok, bad = tmp_path / "ok.sh", tmp_path / "bad.sh"
+    ok.write_text("#!/bin/sh\nexit 0\n")
+    bad.write_text("#!/bin/sh\necho nope >&2\nexit 1\n")
+    cluster_id = run_job_flow(
+        emr,
+        BootstrapActions=[
+            {"Name": "ok", "ScriptBootstrapAction": {"Path": f"file://{ok}"}},
+            {"Name": "bad", "ScriptBootstrapAction": {"Path": f"file://{bad}"}},
+        ],
+    )
+    cluster = wait_cluster(emr, cluster_id, "TERMINATED", "TERMINATED_WITH_ERRORS")
+    status = cluster["Status"]
+    assert status["State"] == "TERMINATED_WITH_ERRORS"
+    assert status["StateChangeReason"]["Code"] == "BOOTSTRAP_FAILURE"
+    assert "bootstrap action 2" in status["StateChangeReason"]["Message"]
+
+
+def test_termination_protection(region: RunningServer) -> None:
+    emr = region.client("emr")
+    cluster_id = run_job_flow(
+        emr,
+        Instances={"InstanceGroups": instance_groups(core=0, task=0),
+                   "KeepJobFlowAliveWhenNoSteps": True, "TerminationProtected": True},
+    )  # fmt: skip
+    wait_cluster(emr, cluster_id, "WAITING")
+    code, message = error_of(emr.terminate_job_flows, JobFlowIds=[cluster_id])
+    assert (code, message) == (
+        "ValidationException",
+        "Could not shut down one or more job flows since they are termination protected.",
+    )
+    assert emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["TerminationProtected"] is True
+    emr.set_termination_protection(JobFlowIds=[cluster_id], TerminationProtected=False)
+    emr.terminate_job_flows(JobFlowIds=[cluster_id])
+    emr.get_waiter("cluster_terminated").wait(ClusterId=cluster_id, WaiterConfig=FAST_WAITER)
+    reason = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]["StateChangeReason"]
+    assert (reason["Code"], reason["Message"]) == ("USER_REQUEST", "Terminated by user request")
+
+
+def test_step_failure_with_terminate_cluster(region: RunningServer) -> None:
+    emr = region.client("emr")
+    cluster_id = run_job_flow(
+        emr,
+        Steps=[command_step("fails", "false", action="TERMINATE_CLUSTER"),
+               command_step("never", "true")],
+    )  # fmt: skip
+    cluster = wait_cluster(emr, cluster_id, "TERMINATED", "TERMINATED_WITH_ERRORS")
+    assert cluster["Status"]["State"] == "TERMINATED_WITH_ERRORS"
+    assert cluster["Status"]["StateChangeReason"]["Code"] == "STEP_FAILURE"
+    states = [s["Status"]["State"] for s in emr.list_steps(ClusterId=cluster_id)["Steps"]]
+    assert states == ["CANCELLED", "FAILED"]
+
+
+def test_a_killed_core_node_is_reported_and_the_cluster_goes_on(region: RunningServer) -> None:
+    emr = region.client("emr")
+    cluster_id = run_job_flow(
+        emr,
+        Instances={"InstanceGroups": instance_groups(core=2, task=0),
+                   "KeepJobFlowAliveWhenNoSteps": True},
+    )  # fmt: skip
+    try:
+        wait_cluster(emr, cluster_id, "WAITING")
+        core = emr.list_instances(ClusterId=cluster_id, InstanceGroupTypes=["CORE"])["Instances"]
+        victim = core[0]["Ec2InstanceId"]
+        for process in agent_processes(cluster_id):
+            if victim in " ".join(process.cmdline()):
+                process.kill()
+        deadline_state = _wait_instance(emr, cluster_id, victim, "TERMINATED")
+        assert deadline_state["Status"]["StateChangeReason"]["Code"] == "INSTANCE_FAILURE"
+        assert emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]["State"] == (
+            "WAITING"
+        )
+        (step_id,) = emr.add_job_flow_steps(
+            JobFlowId=cluster_id, Steps=[command_step("still", "true")]
+        )["StepIds"]
+        assert wait_step(emr, cluster_id, step_id)["Status"]["State"] == "COMPLETED"
+    finally:
+        emr.terminate_job_flows(JobFlowIds=[cluster_id])
+    wait_cluster(emr, cluster_id, "TERMINATED")
+
+
+def test_a_killed_master_ends_the_cluster_with_errors(region: RunningServer) -> None:
+    emr = region.client("emr")
+    cluster_id = run_job_flow(
+        emr,
+        Instances={"InstanceGroups": instance_groups(core=1, task=0),
+                   "KeepJobFlowAliveWhenNoSteps": True},
+    )  # fmt: skip
+    wait_cluster(emr, cluster_id, "WAITING")
+    (master,) = emr.list_instances(ClusterId=cluster_id, InstanceGroupTypes=["MASTER"])["Instances"]
+    (step_id,) = emr.add_job_flow_steps(
+        JobFlowId=cluster_id, Steps=[command_step("sleeps", "sleep", "600")]
+    )["StepIds"]
+    wait_step(emr, cluster_id, step_id, "RUNNING")
+    master_id = master["Ec2InstanceId"]
+    for process in node_processes(cluster_id, [master_id]):
+        process.kill()  # the whole node: agent and the step's process
+    cluster = wait_cluster(emr, cluster_id, "TERMINATED", "TERMINATED_WITH_ERRORS")
+    reason = cluster["Status"]["StateChangeReason"]
+    assert cluster["Status"]["State"] == "TERMINATED_WITH_ERRORS"
+    assert reason["Code"] == "INSTANCE_FAILURE"
+    assert f"The master node ({master_id}) was lost" in reason["Message"]
+    assert wait_step(emr, cluster_id, step_id)["Status"]["State"] in ("FAILED", "INTERRUPTED")
+    instances = emr.list_instances(ClusterId=cluster_id)["Instances"]
+    assert node_processes(cluster_id, [i["Ec2InstanceId"] for i in instances]) == []
+
+
+def _wait_instance(emr: Any, cluster_id: str, instance_id: str, state: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while True:
+        for instance in emr.list_instances(ClusterId=cluster_id)["Instances"]:
+            if instance["Ec2InstanceId"] == instance_id and instance["Status"]["State"] == state:
+                return dict(instance)
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
