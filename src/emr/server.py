@@ -84,7 +84,8 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.close()
         raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     sock.listen(1024)
-    sock.set_inheritable(True)
+    # Not inheritable (Python's default, PEP 446): node agents are spawned from this process
+    # and must not hold the region's port, or a restarted region could not bind it again.
     return sock
 
 

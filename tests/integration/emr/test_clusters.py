@@ -396,3 +396,21 @@ def _wait_instance(emr: Any, cluster_id: str, instance_id: str, state: str) -> d
                 return dict(instance)
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+def test_an_idle_cluster_ends_after_its_auto_termination_timeout(region: RunningServer) -> None:
+    emr = region.client("emr")
+    cluster_id = run_job_flow(emr, AutoTerminationPolicy={"IdleTimeout": 60})
+    assert emr.get_auto_termination_policy(ClusterId=cluster_id)["AutoTerminationPolicy"] == {
+        "IdleTimeout": 60}  # fmt: skip
+    waiting = wait_cluster(emr, cluster_id, "WAITING")
+    ended = wait_cluster(emr, cluster_id, "TERMINATED", "TERMINATED_WITH_ERRORS")
+    assert ended["Status"]["State"] == "TERMINATED"
+    assert ended["Status"]["StateChangeReason"] == {
+        "Code": "ALL_STEPS_COMPLETED",
+        "Message": "Cluster was idle for 60 seconds (auto-termination)",
+    }
+    idle = (
+        ended["Status"]["Timeline"]["EndDateTime"] - waiting["Status"]["Timeline"]["ReadyDateTime"]
+    )
+    assert idle.total_seconds() >= 60
