@@ -258,11 +258,16 @@ def test_transient_cluster_runs_its_steps_and_ends(region: RunningServer) -> Non
 
 
 def test_bootstrap_actions_run_on_every_node(region: RunningServer, tmp_path: Any) -> None:
-    emr = region.client("emr")
+    emr, s3 = region.client("emr"), region.client("s3")
+    bucket = f"node-logs-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
     script = tmp_path / "bootstrap.sh"
-    script.write_text('#!/bin/bash\necho "$EMR_INSTANCE_ID $1" >> ' + str(tmp_path / "ran") + "\n")
+    script.write_text(
+        '#!/bin/bash\necho "$EMR_INSTANCE_ID $1" | tee -a ' + str(tmp_path / "ran") + "\n"
+    )
     cluster_id = run_job_flow(
         emr,
+        LogUri=f"s3://{bucket}/",
         Instances={"InstanceGroups": instance_groups(core=1, task=0),
                    "KeepJobFlowAliveWhenNoSteps": True},
         BootstrapActions=[{"Name": "mark", "ScriptBootstrapAction": {
@@ -270,14 +275,22 @@ def test_bootstrap_actions_run_on_every_node(region: RunningServer, tmp_path: An
     )  # fmt: skip
     try:
         wait_cluster(emr, cluster_id, "WAITING")
-        instances = emr.list_instances(ClusterId=cluster_id)["Instances"]
+        instances = [
+            i["Ec2InstanceId"] for i in emr.list_instances(ClusterId=cluster_id)["Instances"]
+        ]
         lines = sorted((tmp_path / "ran").read_text().splitlines())
-        assert lines == sorted(f"{i['Ec2InstanceId']} hello" for i in instances)
+        assert lines == sorted(f"{instance} hello" for instance in instances)
         actions = emr.list_bootstrap_actions(ClusterId=cluster_id)["BootstrapActions"]
         assert actions == [{"Name": "mark", "ScriptPath": f"file://{script}", "Args": ["hello"]}]
     finally:
         emr.terminate_job_flows(JobFlowIds=[cluster_id])
     wait_cluster(emr, cluster_id, "TERMINATED")
+    for instance in instances:
+        node = f"{cluster_id}/node/{instance}/"
+        stdout = s3.get_object(Bucket=bucket, Key=node + "bootstrap-actions/1/stdout.gz")
+        assert gzip.decompress(stdout["Body"].read()) == f"{instance} hello\n".encode()
+        agent_log = s3.get_object(Bucket=bucket, Key=node + "daemons/emr-agent.log.gz")
+        assert b"stopping the node" in gzip.decompress(agent_log["Body"].read())
 
 
 def test_failing_bootstrap_action_ends_the_cluster(region: RunningServer, tmp_path: Any) -> None:

@@ -29,6 +29,8 @@ __all__ = ["Agent", "run"]
 log = logging.getLogger("emr.agent")
 
 _SHUTDOWN_GRACE_SECONDS = 2.0
+#: Less than the node provider's wait for a stopping agent (local.py), so the upload finishes.
+_LOG_UPLOAD_SECONDS = 1.5
 
 
 class _Server(uvicorn.Server):
@@ -105,6 +107,8 @@ class Agent:
             reason = AgentStop.FAILED
         log.info("stopping the node (%s)", reason.value)
         await self._stop_node()
+        if reason is AgentStop.REQUESTED:
+            await self._upload_node_log()
 
         server.should_exit = True
         linking.cancel()
@@ -113,6 +117,16 @@ class Agent:
             await asyncio.wait_for(serving, _SHUTDOWN_GRACE_SECONDS)
         await region.aclose()
         return reason.exit_code
+
+    async def _upload_node_log(self) -> None:
+        """The agent's own log to `<log-uri>/<cluster-id>/node/<instance-id>/daemons/`, within
+        the moment the node provider waits for a stopping agent (best effort: it then kills)."""
+        prefix = self.node.node_log_prefix("node", self.node.config.instance_id, "daemons")
+        if prefix is None:
+            return
+        files = {"emr-agent.log": self.node.layout.agent_log}
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.node.s3.upload_gzipped(files, prefix), _LOG_UPLOAD_SECONDS)
 
     async def _stop_node(self) -> None:
         me = os.getpid()
