@@ -188,27 +188,34 @@ def register(
         active: Annotated[bool, typer.Option(help="Only clusters not yet terminated.")] = False,
         data_dir: DataDirOption = None,
     ) -> None:
-        """List clusters, newest first."""
-        from rich.console import Console
-        from rich.table import Table
-
+        """List clusters, newest first: id, state, creation time, name."""
         ctx = context(data_dir)
         states = ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING"]
         kwargs: dict[str, Any] = {"ClusterStates": states} if active else {}
-        table = Table("Id", "Name", "State", "Created", box=None)
+        rows = [("ID", "STATE", "CREATED", "NAME")]
         marker: str | None = None
         while True:
             page = ctx.call("list_clusters", **kwargs, **({"Marker": marker} if marker else {}))
             for cluster in page["Clusters"]:
                 status = cluster["Status"]
                 created = status["Timeline"]["CreationDateTime"]
-                table.add_row(
-                    cluster["Id"], cluster["Name"], status["State"], f"{created:%Y-%m-%d %H:%M:%S}"
+                rows.append(
+                    (
+                        cluster["Id"],
+                        status["State"],
+                        f"{created:%Y-%m-%d %H:%M:%S}",
+                        cluster["Name"],
+                    )
                 )
             marker = page.get("Marker")
             if not marker:
                 break
-        Console().print(table)
+        # Plain columns, the name last: a narrow terminal wraps a line but never cuts an id or
+        # a state (rich's tables shorten or drop columns to fit, which breaks grep).
+        widths = [max(len(row[column]) for row in rows) for column in range(3)]
+        for row in rows:
+            fixed = "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=False))
+            typer.echo(f"{fixed}  {row[3]}".rstrip())
 
     @app.command("describe-cluster")
     def describe_cluster(

@@ -427,3 +427,29 @@ def test_an_idle_cluster_ends_after_its_auto_termination_timeout(region: Running
         ended["Status"]["Timeline"]["EndDateTime"] - waiting["Status"]["Timeline"]["ReadyDateTime"]
     )
     assert idle.total_seconds() >= 60
+
+
+def test_cluster_settings_are_stored_and_described(shared_cluster: SharedCluster) -> None:
+    emr, cluster_id = shared_cluster.emr, shared_cluster.cluster_id
+    try:
+        emr.set_visible_to_all_users(JobFlowIds=[cluster_id], VisibleToAllUsers=False)
+        emr.set_keep_job_flow_alive_when_no_steps(
+            JobFlowIds=[cluster_id], KeepJobFlowAliveWhenNoSteps=True
+        )
+        emr.put_auto_termination_policy(
+            ClusterId=cluster_id, AutoTerminationPolicy={"IdleTimeout": 3600}
+        )
+        cluster = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
+        assert (cluster["VisibleToAllUsers"], cluster["AutoTerminate"]) == (False, False)
+        policy = emr.get_auto_termination_policy(ClusterId=cluster_id)
+        assert policy["AutoTerminationPolicy"] == {"IdleTimeout": 3600}
+        code, _ = error_of(
+            emr.put_auto_termination_policy,
+            ClusterId=cluster_id,
+            AutoTerminationPolicy={"IdleTimeout": 10},
+        )
+        assert code == "ValidationException"
+    finally:
+        emr.set_visible_to_all_users(JobFlowIds=[cluster_id], VisibleToAllUsers=True)
+        emr.remove_auto_termination_policy(ClusterId=cluster_id)
+    assert "AutoTerminationPolicy" not in emr.get_auto_termination_policy(ClusterId=cluster_id)

@@ -130,6 +130,18 @@ class ClusterWriteOperations:
             self._supervisor.set_keep_alive(cluster_id, KeepJobFlowAliveWhenNoSteps)
         return {}
 
+    @operation("SetVisibleToAllUsers")
+    async def set_visible_to_all_users(
+        self,
+        context: CallContext,
+        *,
+        JobFlowIds: Sequence[str],
+        VisibleToAllUsers: bool,
+        **_: Any,
+    ) -> dict[str, Any]:
+        self._store(context, JobFlowIds, visible_to_all_users=VisibleToAllUsers)
+        return {}
+
     @operation("ModifyCluster")
     async def modify_cluster(
         self,

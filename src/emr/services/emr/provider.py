@@ -2,11 +2,17 @@
 
 `releases_api` answers from the release and instance-type catalogs; `security_configurations`
 and `block_public_access` keep their documents in the control-plane database, per account and
-region. Clusters, steps and instances arrive with the supervisor.
+region. `clusters_read` answers from the cluster, instance and step rows; `clusters_write`
+stores changes and hands them to the ClusterSupervisor, whose machines decide what happens.
 
 LIMITATIONS (where this differs from AWS):
-- Only the operations that need no cluster are implemented so far; the others answer
-  NotImplemented (501).
+- Not implemented yet (501 NotImplemented): resizing (AddInstanceGroups, ModifyInstanceGroups,
+  AddInstanceFleet, ModifyInstanceFleet), auto scaling and managed scaling policies, Studios,
+  notebook executions, persistent app UIs, SetUnhealthyNodeReplacement.
+- TerminateJobFlows refuses the whole call when any named live cluster is protected; ended or
+  already terminating clusters are accepted silently. The idle auto-termination reason
+  ("Cluster was idle for N seconds (auto-termination)") and the message of a cluster ended by a
+  region stop are our wording.
 - Every well-formed `emr-x.y.z` label is accepted and describes the Hadoop and Spark this
   platform runs; ListReleaseLabels lists AWS's label names, DescribeReleaseLabel reports no
   AvailableOSReleases (see `releases`). ListSupportedInstanceTypes gives the same catalog for
