@@ -9,11 +9,12 @@ node's agent directly, with the token from the node's `agent.json` on this machi
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -23,6 +24,7 @@ __all__ = ["register"]
 
 _ENDED = ("TERMINATED", "TERMINATED_WITH_ERRORS")
 _STEP_ENDED = ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED")
+_LOG_NAMES = ("stdout", "stderr", "controller", "syslog")
 _POLL_SECONDS = 0.25
 
 DataDirOption = Annotated[
@@ -71,7 +73,7 @@ class _Context:
         return result
 
 
-def _fail(message: str, code: int = 2) -> Any:
+def _fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"emr: {message}", err=True)
     raise typer.Exit(code)
 
@@ -247,14 +249,26 @@ def register(
         node: Annotated[
             str | None, typer.Option(help="Instance id (i-…); default: the master.")
         ] = None,
+        no_stdin: Annotated[
+            bool, typer.Option("--no-stdin", "-n", help="Send no input (as ssh -n).")
+        ] = False,
         data_dir: DataDirOption = None,
     ) -> None:
-        """Run a command on a node, in its environment; exits with the command's exit code."""
+        """Run a command on a node, in its environment; exits with the command's exit code.
+
+        Input that is not a terminal is read to its end and sent with the command."""
         ctx = context(data_dir)
-        config = _agent_config(ctx, cluster_id, node)
+        instance = _find_instance(ctx, cluster_id, node)
+        instance_id = str(instance["Ec2InstanceId"])
+        if instance["Status"]["State"] == "TERMINATED":
+            _fail(f"node {instance_id} of {cluster_id} is terminated", 255)
+        config = _agent_config(ctx, cluster_id, instance_id)
         from emr.nodes.client import AgentUnreachable, exec_on_node
 
-        stdin = None if sys.stdin.isatty() else sys.stdin.buffer.read()
+        # The agent's exec takes the input with the command, so it is read first; a caller
+        # whose stdin never ends (an inherited pipe) passes --no-stdin.
+        reads_stdin = not no_stdin and sys.stdin is not None and not sys.stdin.isatty()
+        stdin = sys.stdin.buffer.read() if reads_stdin else None
         try:
             code = exec_on_node(
                 config.private_ip,
@@ -266,7 +280,7 @@ def register(
                 stderr=sys.stderr.buffer,
             )
         except AgentUnreachable as exc:
-            _fail(f"cannot reach node {config.instance_id}: {exc}", 255)
+            _fail(f"cannot reach node {instance_id}: {exc}", 255)
         raise typer.Exit(code)
 
     @app.command("logs")
@@ -279,12 +293,25 @@ def register(
         ] = True,
         data_dir: DataDirOption = None,
     ) -> None:
-        """Print a step's log from the master node, following it while the step runs."""
-        if log not in ("stdout", "stderr", "controller", "syslog"):
+        """Print a step's log from the master node, following it while the step runs.
+
+        A pending step is waited for when following. Once the master node is terminated, the
+        log is read from the node's directory on this machine."""
+        if log not in _LOG_NAMES:
             _fail(f"unknown log {log!r}: stdout, stderr, controller or syslog")
         ctx = context(data_dir)
-        ctx.call("describe_step", ClusterId=cluster_id, StepId=step_id)  # exists?
-        config = _agent_config(ctx, cluster_id, None)
+        step = ctx.call("describe_step", ClusterId=cluster_id, StepId=step_id)["Step"]
+        if follow:
+            step = _wait_step_start(ctx, cluster_id, step)
+        status = step["Status"]
+        if "StartDateTime" not in status.get("Timeline", {}):
+            _fail(f"step {step_id} is {status['State']} and has not run: no log yet", 1)
+        master = _find_instance(ctx, cluster_id, None)
+        master_id = str(master["Ec2InstanceId"])
+        if master["Status"]["State"] == "TERMINATED":
+            _print_node_log(ctx, cluster_id, master_id, step_id, log)
+            return
+        config = _agent_config(ctx, cluster_id, master_id)
         from emr.nodes.client import AgentUnreachable, follow_log
 
         try:
@@ -301,19 +328,33 @@ def register(
             _fail(f"cannot read the log on the master node: {exc}", 1)
 
 
-def _agent_config(ctx: _Context, cluster_id: str, instance_id: str | None) -> Any:
-    """The node's agent.json (address and token); the master when no instance is named."""
+def _find_instance(ctx: _Context, cluster_id: str, instance_id: str | None) -> dict[str, Any]:
+    """The instance as ListInstances shows it; the master when no instance is named."""
+    if instance_id is None:
+        for by_role in ({"InstanceGroupTypes": ["MASTER"]}, {"InstanceFleetType": "MASTER"}):
+            found = ctx.call("list_instances", ClusterId=cluster_id, **by_role)["Instances"]
+            if found:
+                return dict(found[0])
+        _fail(f"cluster {cluster_id} has no master node", 1)
+    marker: str | None = None
+    while True:
+        page = ctx.call(
+            "list_instances", ClusterId=cluster_id, **({"Marker": marker} if marker else {})
+        )
+        for instance in page["Instances"]:
+            if instance["Ec2InstanceId"] == instance_id:
+                return dict(instance)
+        marker = page.get("Marker")
+        if not marker:
+            _fail(f"{instance_id} is not an instance of {cluster_id}", 1)
+
+
+def _agent_config(ctx: _Context, cluster_id: str, instance_id: str) -> Any:
+    """The node's agent.json (address and token)."""
     from pydantic import ValidationError
 
     from emr.nodes.protocol import AGENT_CONFIG_FILE, AgentConfig
 
-    if instance_id is None:
-        masters = ctx.call("list_instances", ClusterId=cluster_id, InstanceGroupTypes=["MASTER"])
-        if not masters["Instances"]:
-            masters = ctx.call("list_instances", ClusterId=cluster_id, InstanceFleetType="MASTER")
-        if not masters["Instances"]:
-            _fail(f"cluster {cluster_id} has no master node", 1)
-        instance_id = str(masters["Instances"][0]["Ec2InstanceId"])
     path = ctx.settings.nodes_root / cluster_id / instance_id / AGENT_CONFIG_FILE
     try:
         return AgentConfig.model_validate_json(path.read_bytes())
@@ -321,11 +362,35 @@ def _agent_config(ctx: _Context, cluster_id: str, instance_id: str | None) -> An
         _fail(f"node {instance_id} of {cluster_id} is not on this machine (no {path})", 1)
 
 
+def _print_node_log(
+    ctx: _Context, cluster_id: str, instance_id: str, step_id: str, log: str
+) -> None:
+    """Copy a step's log from a (terminated) node's directory to stdout."""
+    from emr.nodes.layout import NodeLayout
+
+    layout = NodeLayout.at(ctx.settings.nodes_root, cluster_id, instance_id)
+    path = layout.step_logs(step_id) / log
+    try:
+        with path.open("rb") as file:
+            shutil.copyfileobj(file, sys.stdout.buffer)
+    except OSError as exc:
+        _fail(f"no {log} log of {step_id} on this machine ({path}: {exc.strerror})", 1)
+    sys.stdout.buffer.flush()
+
+
+def _wait_step_start(ctx: _Context, cluster_id: str, step: dict[str, Any]) -> dict[str, Any]:
+    """DescribeStep until the step left PENDING (it started, or ended without running)."""
+    while step["Status"]["State"] in ("PENDING", "CANCEL_PENDING"):
+        time.sleep(_POLL_SECONDS)
+        step = ctx.call("describe_step", ClusterId=cluster_id, StepId=step["Id"])["Step"]
+    return step
+
+
 def _wait_cluster(ctx: _Context, cluster_id: str, until: tuple[str, ...]) -> str:
     """Poll DescribeCluster, showing state changes, until a state in `until`."""
     from rich.console import Console
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, log_path=False)
     started, shown = time.monotonic(), ""
     with console.status(f"{cluster_id}: starting") as status:
         while True:
@@ -345,7 +410,7 @@ def _wait_cluster(ctx: _Context, cluster_id: str, until: tuple[str, ...]) -> str
 def _wait_step(ctx: _Context, cluster_id: str, step_id: str) -> str:
     from rich.console import Console
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, log_path=False)
     shown = ""
     while True:
         step = ctx.call("describe_step", ClusterId=cluster_id, StepId=step_id)["Step"]

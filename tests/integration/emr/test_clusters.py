@@ -453,3 +453,48 @@ def test_cluster_settings_are_stored_and_described(shared_cluster: SharedCluster
         emr.set_visible_to_all_users(JobFlowIds=[cluster_id], VisibleToAllUsers=True)
         emr.remove_auto_termination_policy(ClusterId=cluster_id)
     assert "AutoTerminationPolicy" not in emr.get_auto_termination_policy(ClusterId=cluster_id)
+
+
+def test_instance_fleets_legacy_instances_and_configurations(region: RunningServer) -> None:
+    emr = region.client("emr")
+    fleets = run_job_flow(
+        emr,
+        Instances={
+            "InstanceFleets": [
+                {"Name": "m", "InstanceFleetType": "MASTER", "TargetOnDemandCapacity": 1,
+                 "InstanceTypeConfigs": [{"InstanceType": "m5.xlarge"}]},
+                {"Name": "c", "InstanceFleetType": "CORE", "TargetSpotCapacity": 2,
+                 "InstanceTypeConfigs": [{"InstanceType": "r5.xlarge", "WeightedCapacity": 1}]},
+            ],
+            "KeepJobFlowAliveWhenNoSteps": True,
+        },
+        Configurations=[{"Classification": "core-site",
+                         "Properties": {"io.file.buffer.size": "65536"}}],
+    )  # fmt: skip
+    legacy = run_job_flow(
+        emr,
+        Instances={"MasterInstanceType": "m5.xlarge", "SlaveInstanceType": "m5.xlarge",
+                   "InstanceCount": 2, "KeepJobFlowAliveWhenNoSteps": True},
+    )  # fmt: skip
+    try:
+        cluster = wait_cluster(emr, fleets, "WAITING")
+        assert cluster["InstanceCollectionType"] == "INSTANCE_FLEET"
+        listed = emr.list_instance_fleets(ClusterId=fleets)["InstanceFleets"]
+        core = next(f for f in listed if f["InstanceFleetType"] == "CORE")
+        assert (core["ProvisionedSpotCapacity"], core["Status"]["State"]) == (2, "RUNNING")
+        instances = emr.list_instances(ClusterId=fleets, InstanceFleetType="CORE")["Instances"]
+        assert [(i["InstanceType"], i["Market"]) for i in instances] == [
+            ("r5.xlarge", "SPOT"), ("r5.xlarge", "SPOT")]  # fmt: skip
+        node_dir = region.data_dir / "clusters" / fleets / instances[0]["Ec2InstanceId"]
+        core_site = (node_dir / "conf" / "core-site.xml").read_text()
+        assert "<name>io.file.buffer.size</name>" in core_site
+        assert "<value>65536</value>" in core_site
+        wait_cluster(emr, legacy, "WAITING")
+        (flow,) = emr.describe_job_flows(JobFlowIds=[legacy])["JobFlows"]
+        assert flow["ExecutionStatusDetail"]["State"] == "WAITING"
+        assert (flow["Instances"]["InstanceCount"], flow["Instances"]["SlaveInstanceType"]) == (
+            2, "m5.xlarge")  # fmt: skip
+    finally:
+        emr.terminate_job_flows(JobFlowIds=[fleets, legacy])
+    wait_cluster(emr, fleets, "TERMINATED")
+    wait_cluster(emr, legacy, "TERMINATED")
