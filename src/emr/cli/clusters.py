@@ -305,6 +305,8 @@ def register(
             step = _wait_step_start(ctx, cluster_id, step)
         status = step["Status"]
         if "StartDateTime" not in status.get("Timeline", {}):
+            if status["State"] in _STEP_ENDED:
+                _fail(f"step {step_id} is {status['State']} and never ran: it has no log", 1)
             _fail(f"step {step_id} is {status['State']} and has not run: no log yet", 1)
         master = _find_instance(ctx, cluster_id, None)
         master_id = str(master["Ec2InstanceId"])

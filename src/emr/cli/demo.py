@@ -1,27 +1,40 @@
 """The quickstart demo: a real region endpoint, used by boto3 and the aws cli.
 
 It grows with the product; today it shows the endpoint, its credentials, STS answering
-both clients, and a wrongly signed request refused in each protocol family.
+both clients, S3 through the aws cli, an EMR cluster whose step writes to S3, and a wrongly
+signed request refused in each protocol family.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from rich.console import Console
+from rich.markup import escape
 
 __all__ = ["run_demo"]
 
 console = Console(highlight=False)
+
+#: How long the demo waits for a cluster or a step to reach a state before it gives up.
+_WAIT_SECONDS = 90.0
+_POLL_SECONDS = 0.1
+_CLUSTER_ENDED = ("TERMINATED", "TERMINATED_WITH_ERRORS")
+_STEP_ENDED = ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED")
 
 
 def run_demo(data_dir: Path | None, *, keep: bool = False) -> int:
@@ -73,10 +86,10 @@ def _tour(url: str, directory: Path) -> int:
     aws = Path(sys.executable).with_name("aws")
 
     def run_aws(*args: str, show: bool = True) -> subprocess.CompletedProcess[str]:
-        console.print(f"\n[bold]$ aws {' '.join(args)}")
+        console.print(f"\n[bold]$ aws {escape(shlex.join(args))}")
         done = subprocess.run([str(aws), *args], env=environment, capture_output=True, text=True)
         if show:
-            console.print(done.stdout.rstrip() or done.stderr.rstrip())
+            console.print(done.stdout.rstrip() or done.stderr.rstrip(), markup=False)
         return done
 
     ok = run_aws("sts", "get-caller-identity").returncode == 0
@@ -100,6 +113,8 @@ def _tour(url: str, directory: Path) -> int:
         aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
         region_name=environment["AWS_DEFAULT_REGION"],
     )
+    ok &= _cluster_tour(run_aws, session.client("emr", endpoint_url=url))
+
     identity = session.client("sts", endpoint_url=url).get_caller_identity()
     console.print(f"\n[bold]boto3[/] sts.get_caller_identity() → {identity['Arn']}")
     ok &= identity["Arn"] == f"arn:aws:iam::{identity['Account']}:root"
@@ -128,3 +143,70 @@ def _tour(url: str, directory: Path) -> int:
         console.print(f"  {mark}[/] {service}.{call}: {status} {code}")
         ok &= code == expected
     return 0 if ok else 1
+
+
+def _cluster_tour(run_aws: Callable[..., subprocess.CompletedProcess[str]], emr: Any) -> bool:
+    """A cluster of two nodes runs a step that writes to S3; the object is read back; the
+    cluster is terminated. True when all of it behaved."""
+    console.print("\n[bold]An EMR cluster: 1 master + 1 core node, each an emr agent on its own IP")
+    created = run_aws(
+        "emr", "create-cluster", "--name", "demo", "--release-label", "emr-7.5.0",
+        "--applications", "Name=Spark", "--instance-type", "m5.xlarge",
+        "--instance-count", "2", "--use-default-roles",
+    )  # fmt: skip
+    if created.returncode != 0:
+        return False
+    cluster_id = json.loads(created.stdout)["ClusterId"]
+    ok = False
+    try:
+        if _watch_cluster(emr, cluster_id, ("WAITING", *_CLUSTER_ENDED)) != "WAITING":
+            return False
+        command = "echo hello from $EMR_CLUSTER_ID | aws s3 cp - s3://demo-bucket/from-step.txt"
+        added = run_aws(
+            "emr", "add-steps", "--cluster-id", cluster_id, "--steps",
+            f"Type=CUSTOM_JAR,Name=hello,Jar=command-runner.jar,Args=[bash,-c,{command}]",
+        )  # fmt: skip
+        if added.returncode != 0:
+            return False
+        (step_id,) = json.loads(added.stdout)["StepIds"]
+        if _watch_step(emr, cluster_id, step_id) != "COMPLETED":
+            return False
+        written = run_aws("s3", "cp", "s3://demo-bucket/from-step.txt", "-")
+        ok = written.stdout == f"hello from {cluster_id}\n"
+    finally:
+        run_aws("emr", "terminate-clusters", "--cluster-ids", cluster_id, show=False)
+        ended = _watch_cluster(emr, cluster_id, _CLUSTER_ENDED)
+    return ok and ended == "TERMINATED"
+
+
+def _watch_cluster(emr: Any, cluster_id: str, until: tuple[str, ...]) -> str:
+    def read() -> tuple[str, str]:
+        status = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]
+        return status["State"], status.get("StateChangeReason", {}).get("Message", "")
+
+    return _watch(cluster_id, read, until)
+
+
+def _watch_step(emr: Any, cluster_id: str, step_id: str) -> str:
+    def read() -> tuple[str, str]:
+        status = emr.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"]["Status"]
+        return status["State"], status.get("FailureDetails", {}).get("Message", "")
+
+    return _watch(step_id, read, _STEP_ENDED)
+
+
+def _watch(name: str, read: Callable[[], tuple[str, str]], until: tuple[str, ...]) -> str:
+    """Poll `read` until a state in `until`, printing each change; gives up after a while."""
+    deadline, shown = time.monotonic() + _WAIT_SECONDS, ""
+    while True:
+        state, reason = read()
+        line = f"  {name}: {state}" + (f" — {reason}" if reason else "")
+        if line != shown:
+            console.print(line)
+            shown = line
+        if state in until:
+            return state
+        if time.monotonic() > deadline:
+            console.print(f"  [red]{name}: still {state} after {_WAIT_SECONDS:.0f} s")
+            return state
+        time.sleep(_POLL_SECONDS)

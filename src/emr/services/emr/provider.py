@@ -9,6 +9,10 @@ LIMITATIONS (where this differs from AWS):
 - Not implemented yet (501 NotImplemented): resizing (AddInstanceGroups, ModifyInstanceGroups,
   AddInstanceFleet, ModifyInstanceFleet), auto scaling and managed scaling policies, Studios,
   notebook executions, persistent app UIs, SetUnhealthyNodeReplacement.
+- ServiceRole and JobFlowRole are optional (EMR requires both, but `aws emr create-cluster`
+  without roles must work here); they are echoed, and the cluster's key is an assumed-role
+  principal of JobFlowRole (default EMR_EC2_DefaultRole). Without a LogUri a failed step's
+  FailureDetails.LogFile is the stderr path on the master node.
 - TerminateJobFlows refuses the whole call when any named live cluster is protected; ended or
   already terminating clusters are accepted silently. The idle auto-termination reason
   ("Cluster was idle for N seconds (auto-termination)") and the message of a cluster ended by a
