@@ -1,0 +1,203 @@
+"""A real NameNode process on 127.0.0.1 (ports chosen by the OS) and a driver that plays the
+DataNodes through the NameNode's own `/_dn/v1` protocol."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from emr.hdfs import protocol as p
+
+START_TIMEOUT_S = 20.0
+TOKEN = secrets.token_hex(16)
+
+
+def write_node_dir(root: Path, *, core_nodes: int = 2, site: dict[str, str] | None = None) -> Path:
+    """A master node directory: agent.json and conf/hdfs-site.xml."""
+    nodes = {"i-master": ("MASTER", "127.0.0.1")}
+    nodes |= {f"i-core{n}": ("CORE", "127.0.0.1") for n in range(core_nodes)}
+    config = {
+        "cluster_id": "j-TEST",
+        "instance_id": "i-master",
+        "role": "MASTER",
+        "instance_type": "m5.xlarge",
+        "private_ip": "127.0.0.1",
+        "master_ip": "127.0.0.1",
+        "nodes": nodes,
+        "region_url": "http://127.0.0.1:1",
+        "region_name": "us-east-1",
+        "token": TOKEN,
+        "access_key_id": "AKIA",
+        "secret_access_key": "secret",
+        "release_label": "emr-7.0.0",
+        "applications": ["Hadoop"],
+        "configurations": [],
+        "memory_mb": 1024,
+        "yarn_memory_mb": 512,
+        "vcores": 1,
+    }
+    (root / "conf").mkdir(parents=True, exist_ok=True)
+    (root / "data").mkdir(exist_ok=True)
+    (root / "agent.json").write_text(json.dumps(config))
+    properties = {
+        "dfs.blocksize": "1024",
+        "dfs.replication": "1",
+        "dfs.namenode.fs-limits.min-block-size": "16",
+        **(site or {}),
+    }
+    xml = "".join(
+        f"<property><name>{k}</name><value>{v}</value></property>" for k, v in properties.items()
+    )
+    (root / "conf" / "hdfs-site.xml").write_text(f"<configuration>{xml}</configuration>")
+    return root
+
+
+@dataclass
+class NameNodeProcess:
+    node_dir: Path
+    args: list[str]
+    process: subprocess.Popen[str] | None = None
+    http_port: int = 0
+    rpc_port: int = 0
+    _stderr: Any = None
+    closed: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def start(self) -> None:
+        self.closed = False
+        self._stderr = open(self.node_dir / "namenode.log", "a")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "emr.hdfs.namenode",
+                "--node-dir",
+                str(self.node_dir),
+                "--bind",
+                "127.0.0.1",
+                "--http-port",
+                "0",
+                "--rpc-port",
+                "0",
+                *self.args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()  # bounded: the process exits on failure
+        assert line.startswith("namenode listening"), (line, self.log())
+        fields = dict(part.split("=") for part in line.split()[2:])
+        self.http_port, self.rpc_port = int(fields["http"]), int(fields["rpc"])
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{self.url}/webhdfs/v1/?op=GETFILESTATUS", timeout=2)
+                return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise AssertionError(f"namenode did not answer: {self.log()}")
+
+    def log(self) -> str:
+        path = self.node_dir / "namenode.log"
+        return path.read_text() if path.exists() else ""
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        if self.closed:
+            return self.process.returncode
+        self.closed = True
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            code = self.process.wait(timeout=15)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait(timeout=5)
+            if self.process.stdout is not None:
+                self.process.stdout.close()
+            if self._stderr is not None:
+                self._stderr.close()
+                self._stderr = None
+        return code
+
+
+@pytest.fixture
+def namenode_factory(tmp_path: Path) -> Iterator[Any]:
+    started: list[NameNodeProcess] = []
+
+    def start(
+        node_dir: Path | None = None, args: list[str] | None = None, **node: Any
+    ) -> NameNodeProcess:
+        directory = node_dir or write_node_dir(tmp_path / f"nn{len(started)}", **node)
+        nn = NameNodeProcess(directory, args or ["--tick", "0.2"])
+        started.append(nn)
+        nn.start()
+        return nn
+
+    yield start
+    for nn in started:
+        if nn.process is not None:
+            nn.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def namenode(namenode_factory: Any) -> NameNodeProcess:
+    nn: NameNodeProcess = namenode_factory()
+    return nn
+
+
+@dataclass
+class DatanodeDriver:
+    """Plays one DataNode towards the NameNode through `/_dn/v1`."""
+
+    client: httpx.Client
+    datanode_id: str
+    blocks: dict[int, p.BlockModel] = field(default_factory=dict)
+
+    def call(self, name: str, body: dict[str, Any], status: int = 200) -> Any:
+        response = self.client.post(f"{p.PREFIX}/{name}", content=json.dumps(body))
+        assert response.status_code == status, response.text
+        return response.json()
+
+    def register(self) -> None:
+        stats = {"capacity_bytes": 10**9, "used_bytes": 0, "remaining_bytes": 10**9}
+        self.call("register", {"datanode_id": self.datanode_id, **stats})
+        self.report()
+
+    def report(self) -> None:
+        blocks = [b.model_dump() for b in self.blocks.values()]
+        self.call("block-report", {"datanode_id": self.datanode_id, "blocks": blocks})
+
+    def heartbeat(self) -> p.HeartbeatAnswer:
+        stats = {"capacity_bytes": 10**9, "used_bytes": 0, "remaining_bytes": 10**9}
+        answer = self.call("heartbeat", {"datanode_id": self.datanode_id, **stats})
+        return p.HeartbeatAnswer.model_validate(answer)
+
+    def received(self, block: p.BlockModel) -> None:
+        self.blocks[block.block_id] = block
+        self.call("block-received", {"datanode_id": self.datanode_id, "block": block.model_dump()})
+
+
+@pytest.fixture
+def dn_client(namenode: NameNodeProcess) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        base_url=namenode.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+    ) as client:
+        yield client
