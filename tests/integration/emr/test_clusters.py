@@ -8,6 +8,7 @@ import time
 import uuid
 from typing import Any
 
+import httpx
 import psutil
 import pytest
 from botocore.exceptions import ClientError
@@ -501,3 +502,24 @@ def test_instance_fleets_legacy_instances_and_configurations(region: RunningServ
         emr.terminate_job_flows(JobFlowIds=[fleets, legacy])
     wait_cluster(emr, fleets, "TERMINATED")
     wait_cluster(emr, legacy, "TERMINATED")
+
+
+def test_the_master_serves_webhdfs_on_both_namenode_ports(shared_cluster: SharedCluster) -> None:
+    emr, cluster_id = shared_cluster.emr, shared_cluster.cluster_id
+    master_ip = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["MasterPublicDnsName"]
+    for port in (9870, 8020):
+        url = f"http://{master_ip}:{port}/webhdfs/v1/user/hadoop?op=GETFILESTATUS&user.name=hadoop"
+        response = httpx.get(url, timeout=10)
+        assert response.status_code == 200
+        assert "content-type" not in response.headers  # Spark's WebHDFS client needs that
+        assert response.json()["FileStatus"]["owner"] == "hadoop"
+    namenodes = [
+        p for p in node_processes(cluster_id, [_master_id(emr, cluster_id)])
+        if "emr.hdfs.namenode" in " ".join(p.cmdline())
+    ]  # fmt: skip
+    assert len(namenodes) == 1
+
+
+def _master_id(emr: Any, cluster_id: str) -> str:
+    masters = emr.list_instances(ClusterId=cluster_id, InstanceGroupTypes=["MASTER"])["Instances"]
+    return str(masters[0]["Ec2InstanceId"])

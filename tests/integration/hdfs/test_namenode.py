@@ -108,7 +108,8 @@ def test_metadata_round_trip(namenode: NameNodeProcess) -> None:
         )
     ) is None  # fmt: skip
     summary = ok(webhdfs(namenode, "GET", "/user", "GETCONTENTSUMMARY"))["ContentSummary"]
-    assert (summary["directoryCount"], summary["fileCount"]) == (3, 0)
+    # /user, /user/hadoop (made at format, as EMR's HDFS has it) and the test's two.
+    assert (summary["directoryCount"], summary["fileCount"]) == (4, 0)
     assert ok(webhdfs(namenode, "GET", "/", "GETHOMEDIRECTORY")) == {"Path": "/user/alice"}
     ok(webhdfs(namenode, "PUT", "/user/alice/f", "SETPERMISSION", permission="700"))
     ok(webhdfs(namenode, "PUT", "/user/alice/f", "SETTIMES", modificationtime=1000))
@@ -362,4 +363,13 @@ def test_checkpoint_every_n_edits(namenode_factory: Any) -> None:
     nn.stop(signal.SIGKILL)
     nn.start()
     listing = ok(webhdfs(nn, "GET", "/", "LISTSTATUS"))["FileStatuses"]["FileStatus"]
-    assert [s["pathSuffix"] for s in listing] == ["a", "b", "c", "d"]
+    assert [s["pathSuffix"] for s in listing] == ["a", "b", "c", "d", "tmp", "user"]
+
+
+def test_a_new_namespace_has_emrs_directories(namenode_factory: Any) -> None:
+    nn: NameNodeProcess = namenode_factory()
+    tmp = ok(webhdfs(nn, "GET", "/tmp", "GETFILESTATUS"))["FileStatus"]
+    assert (tmp["permission"], tmp["owner"]) == ("1777", "hdfs")
+    home = ok(webhdfs(nn, "GET", "/user/hadoop", "GETFILESTATUS"))["FileStatus"]
+    assert (home["owner"], home["group"], home["permission"]) == ("hadoop", "hadoop", "755")
+    assert ok(webhdfs(nn, "PUT", "/user/hadoop/out", "MKDIRS", user="hadoop")) == {"boolean": True}

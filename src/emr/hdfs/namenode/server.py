@@ -48,6 +48,7 @@ from emr.hdfs.namenode.core import NamespaceSettings
 from emr.hdfs.namenode.editlog import EditLog
 from emr.hdfs.namenode.errors import SafeModeException
 from emr.hdfs.namenode.namespace import Namespace
+from emr.hdfs.namenode.permissions import User
 from emr.hdfs.types import Block, DatanodeId
 from emr.hdfs.webhdfs_json import encode
 from emr.services.emr._machine import Action, Ignored
@@ -156,6 +157,8 @@ class NameNode:
         else:
             self.namespace = Namespace.from_snapshot(image, settings.namespace)
         self.namespace.replay(records)
+        if image is None and not records:
+            self._format()
         self._since_checkpoint = len(records)
         self.blocks = BlockManager(settings.blockmanager)
         self._commands: dict[DatanodeId, list[protocol.Command]] = defaultdict(list)
@@ -181,6 +184,17 @@ class NameNode:
                 )
         self.feed(NamespaceLoaded(at=_now()))
         log.info("namespace loaded: txid %d, %d blocks", self.namespace.last_txid, len(by_file))
+
+    def _format(self) -> None:
+        """A new namespace gets the directories EMR's HDFS starts with: /tmp (1777), /user, and
+        the home directory of `hadoop` (the user EMR's steps run as), owned by it."""
+        superuser = User(self.settings.namespace.fs_owner)
+        now = int(time.time() * 1000)
+        self.namespace.mkdirs("/tmp", user=superuser, now=now)
+        self.namespace.set_permission("/tmp", 0o1777, user=superuser)
+        self.namespace.mkdirs("/user/hadoop", user=superuser, now=now)
+        self.namespace.set_owner("/user/hadoop", user=superuser, owner="hadoop", group="hadoop")
+        self.editlog.append(self.namespace.take_edits())
 
     # --- the block manager ---------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emr.nodes.agent.bootstrap import BootstrapRunner
-from emr.nodes.agent.daemons import start_daemons
+from emr.nodes.agent.daemons import DaemonFailed, start_daemons
 from emr.nodes.agent.execs import exec_frames
 from emr.nodes.agent.node import Node
 from emr.nodes.agent.steps import StepRunner
@@ -86,7 +86,10 @@ def build_app(agent: AgentServices) -> ASGIApp:
         return JSONResponse({}, status_code=202)
 
     async def daemons(request: Request) -> Response:
-        await start_daemons(node)
+        try:
+            await start_daemons(node)
+        except DaemonFailed as exc:
+            return _error(500, str(exc))
         return JSONResponse({})
 
     async def run_step(request: Request) -> Response:

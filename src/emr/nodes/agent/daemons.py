@@ -1,18 +1,34 @@
-"""The daemons each role runs (NameNode, ResourceManager, DataNode, NodeManager, …).
+"""The daemons each role runs (NameNode, DataNode, ResourceManager, NodeManager, …).
 
-None exist on this platform yet, so every role's list is empty and `POST /v1/daemons`
-answers at once; the issues that build HDFS and YARN fill the table in.
+A daemon is a process of its own (so "kill a daemon" is one SIGKILL, as the cluster contract
+says), started in the node's environment — it inherits `EMR_INSTANCE_ID`, so stopping the node
+kills it too — with its output in `logs/<name>.log`. It is up when it prints its ready line
+(`<name> listening …`) on stdout; `POST /v1/daemons` answers once every daemon of the role is up,
+or fails with the daemon's exit or a timeout.
+
+What is in the table today: the MASTER runs the HDFS NameNode (WebHDFS on 9870 and 8020).
+DataNodes (CORE) and YARN arrive with their daemons; WAITING will then also wait for every
+DataNode to register (the NameNode's `/_dn/v1/status`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
 from emr.nodes.agent.node import Node
 
-__all__ = ["DAEMONS_BY_ROLE", "Daemon", "start_daemons"]
+__all__ = ["DAEMONS_BY_ROLE", "Daemon", "DaemonFailed", "process_daemon", "start_daemons"]
+
+#: How long a daemon may take from exec to its ready line.
+READY_TIMEOUT_SECONDS: Final = 60.0
+
+
+class DaemonFailed(Exception):
+    """A daemon exited, or did not become ready in time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +39,36 @@ class Daemon:
     start: Callable[[Node], Awaitable[None]]
 
 
+def process_daemon(name: str, module: str) -> Daemon:
+    """A daemon run as `python -m <module> --node-dir <node dir>`, ready at its ready line."""
+
+    async def start(node: Node) -> None:
+        log_path = node.layout.logs / f"{name}.log"
+        with log_path.open("ab") as log_file:
+            process = await node.spawn(
+                [sys.executable, "-m", module, "--node-dir", str(node.layout.path)],
+                cwd=node.layout.path,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log_file,
+            )
+        assert process.stdout is not None
+        try:
+            async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+                line = await process.stdout.readline()
+        except TimeoutError:
+            raise DaemonFailed(
+                f"{name} did not start within {READY_TIMEOUT_SECONDS:.0f} s (see {log_path})"
+            ) from None
+        if not line.decode(errors="replace").startswith(f"{name} listening"):
+            code = await process.wait()
+            raise DaemonFailed(f"{name} exited with code {code} before serving (see {log_path})")
+
+    return Daemon(name, start)
+
+
 #: Role → the daemons it starts, in order.
 DAEMONS_BY_ROLE: Final[dict[str, tuple[Daemon, ...]]] = {
-    "MASTER": (),
+    "MASTER": (process_daemon("namenode", "emr.hdfs.namenode"),),
     "CORE": (),
     "TASK": (),
 }
