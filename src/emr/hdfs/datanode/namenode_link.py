@@ -7,6 +7,7 @@ WebHDFS client (create, add-block, complete, append, block-locations).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -70,10 +71,8 @@ class NameNodeLink:
         for task in list(self._transfers):
             task.cancel()
         for task in list(self._transfers):
-            try:
+            with contextlib.suppress(BaseException):
                 await task
-            except BaseException:  # noqa: S110 (cancelled at shutdown)
-                pass
         await self.client.aclose()
 
     # --- membership -----------------------------------------------------------------------
@@ -162,14 +161,17 @@ class NameNodeLink:
             await transfer_replica(self._dn, command.block.to_block(), command.targets)
             log.info("copied blk_%d to %s", command.block.block_id, command.targets)
         except Exception as exc:
-            log.warning("copy of blk_%d to %s failed: %s", command.block.block_id, command.targets, exc)
+            log.warning(
+                "copy of blk_%d to %s failed: %s", command.block.block_id, command.targets, exc
+            )
 
     # --- replica events --------------------------------------------------------------------
 
     async def block_received(self, block: p.BlockModel) -> None:
         try:
             await self.call_empty(
-                "block-received", p.BlockReceivedRequest(datanode_id=self._dn.datanode_id, block=block)
+                "block-received",
+                p.BlockReceivedRequest(datanode_id=self._dn.datanode_id, block=block),
             )
         except (httpx.HTTPError, NameNodeError) as exc:
             # The next full report (after a reregister) carries it.
