@@ -523,3 +523,40 @@ def test_the_master_serves_webhdfs_on_both_namenode_ports(shared_cluster: Shared
 def _master_id(emr: Any, cluster_id: str) -> str:
     masters = emr.list_instances(ClusterId=cluster_id, InstanceGroupTypes=["MASTER"])["Instances"]
     return str(masters[0]["Ec2InstanceId"])
+
+
+def test_hdfs_on_the_cluster_writes_and_reads_through_webhdfs(
+    shared_cluster: SharedCluster,
+) -> None:
+    """WAITING means HDFS is ready: both core nodes' DataNodes take a file at once."""
+    emr, cluster_id = shared_cluster.emr, shared_cluster.cluster_id
+    master_ip = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["MasterPublicDnsName"]
+    core_ips = {
+        i["PrivateIpAddress"]
+        for i in emr.list_instances(ClusterId=cluster_id, InstanceGroupTypes=["CORE"])["Instances"]
+    }
+    base = f"http://{master_ip}:8020/webhdfs/v1/user/hadoop/data.bin"
+    payload = bytes(range(256)) * 4096  # 1 MiB
+    with httpx.Client(timeout=30) as client:
+        redirect = client.put(base, params={"op": "CREATE", "user.name": "hadoop"})
+        assert redirect.status_code == 307
+        created = client.put(redirect.headers["location"], content=payload)
+        assert created.status_code == 201
+        read = client.get(base, params={"op": "OPEN", "user.name": "hadoop"}, follow_redirects=True)
+        assert read.content == payload
+        ranged = client.get(
+            base,
+            params={"op": "OPEN", "user.name": "hadoop", "offset": 1000, "length": 10},
+            follow_redirects=True,
+        )
+        assert ranged.content == payload[1000:1010]
+        locations = client.get(
+            base, params={"op": "GETFILEBLOCKLOCATIONS", "user.name": "hadoop"}
+        ).json()["BlockLocations"]["BlockLocation"]
+    assert {host for location in locations for host in location["hosts"]} <= core_ips
+    # The task node runs no DataNode; every core node runs one.
+    datanodes = [
+        p for p in psutil.process_iter(["cmdline"])
+        if "emr.hdfs.datanode" in " ".join(p.info["cmdline"] or []) and cluster_id in " ".join(p.info["cmdline"] or [])
+    ]  # fmt: skip
+    assert len(datanodes) == 2

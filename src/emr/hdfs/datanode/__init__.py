@@ -4,10 +4,12 @@
     storage.py    BlockStore: write, append, read (verified), truncate, delete, block report
     layout.py     the files of a store, and what opening it repairs after a crash
     errors.py     StorageError and its subclasses
+    server.py, webhdfs_data.py, transfer.py, namenode_link.py, __main__.py: the daemon
+                  (`python -m emr.hdfs.datanode --node-dir DIR`)
 
-What the DataNode daemon (to come) does with them, in order: open the `BlockStore` (recovery
-runs), register with the NameNode, send `block_report()` with `corrupt_replicas()` as the full
-report, then heartbeat with `storage_report()` every 3 s and carry out the commands the answer
+What the DataNode daemon does with them, in order: open the `BlockStore` (recovery runs),
+register with the NameNode, send `block_report()` with `corrupt_replicas()` as the full report,
+then heartbeat with `storage_report()` every second and carry out the commands the answer
 brings, in order (a DeleteReplica before a transfer that reuses the id): `delete(id, stamp)`,
 or read from `read()` and write to the targets' `open_writer()`. After every `finalize()` it
 sends BlockReceived; a `CorruptReplica` from `read()` becomes CorruptReplicaReported (the

@@ -6,9 +6,10 @@ kills it too — with its output in `logs/<name>.log`. It is up when it prints i
 (`<name> listening …`) on stdout; `POST /v1/daemons` answers once every daemon of the role is up,
 or fails with the daemon's exit or a timeout.
 
-What is in the table today: the MASTER runs the HDFS NameNode (WebHDFS on 9870 and 8020).
-DataNodes (CORE) and YARN arrive with their daemons; WAITING will then also wait for every
-DataNode to register (the NameNode's `/_dn/v1/status`).
+What is in the table today: the MASTER runs the HDFS NameNode (WebHDFS on 9870 and 8020) and
+then waits until HDFS is ready — out of safe mode with every core node's DataNode registered
+(the NameNode's `/_dn/v1/status`) — which is what the cluster contract's WAITING requires of
+HDFS; every CORE node runs a DataNode (9864). YARN's daemons arrive with YARN.
 """
 
 from __future__ import annotations
@@ -66,10 +67,40 @@ def process_daemon(name: str, module: str) -> Daemon:
     return Daemon(name, start)
 
 
+async def _until_hdfs_ready(node: Node) -> None:
+    """Poll the NameNode until it left safe mode and every core node's DataNode registered."""
+    import httpx  # only masters pay for it, once the NameNode is already starting
+
+    from emr.hdfs.protocol import NAMENODE_HTTP_PORT, PREFIX
+
+    url = f"http://{node.config.master_ip}:{NAMENODE_HTTP_PORT}{PREFIX}/status"
+    headers = {"Authorization": f"Bearer {node.config.token}"}
+    status: dict[str, object] = {}
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS), httpx.AsyncClient() as client:
+            while True:
+                try:
+                    response = await client.get(url, headers=headers, timeout=5)
+                    status = response.json() if response.status_code == 200 else {}
+                except (httpx.HTTPError, ValueError):
+                    status = {}
+                live, expected = status.get("live_datanodes"), status.get("expected_datanodes")
+                if status.get("safe_mode") is False and (
+                    isinstance(live, int) and isinstance(expected, int) and live >= expected
+                ):
+                    return
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise DaemonFailed(f"HDFS did not become ready: {status or 'no answer'}") from None
+
+
 #: Role → the daemons it starts, in order.
 DAEMONS_BY_ROLE: Final[dict[str, tuple[Daemon, ...]]] = {
-    "MASTER": (process_daemon("namenode", "emr.hdfs.namenode"),),
-    "CORE": (),
+    "MASTER": (
+        process_daemon("namenode", "emr.hdfs.namenode"),
+        Daemon("hdfs-ready", _until_hdfs_ready),
+    ),
+    "CORE": (process_daemon("datanode", "emr.hdfs.datanode"),),
     "TASK": (),
 }
 
