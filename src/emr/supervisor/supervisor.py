@@ -40,13 +40,20 @@ from emr.services.emr import step_lifecycle as sl
 from emr.services.emr._machine import Action, Ignored
 from emr.state import Database
 from emr.state.schema import ClusterRow, InstanceGroupRow, InstanceRow, StepRow
+from emr.supervisor.records import (
+    ENDED,
+    record_cluster,
+    record_instance,
+    record_step,
+    set_addresses,
+    set_network,
+)
 from emr.supervisor.runtime import ClusterRuntime
 
 __all__ = ["ClusterPlanRows", "ClusterSupervisor", "Refused"]
 
 log = logging.getLogger("emr.supervisor")
 
-_ENDED: Final = (cl.ClusterState.TERMINATED.value, cl.ClusterState.TERMINATED_WITH_ERRORS.value)
 _TICK_SECONDS: Final = 1.0
 _STOP_WAIT_SECONDS: Final = 30.0
 _Code = cl.ClusterStateChangeReasonCode
@@ -324,7 +331,7 @@ class ClusterSupervisor:
                     write(session)
         for job in batch.io:
             self._spawn(job())
-        if runtime.machine.state.value in _ENDED:
+        if runtime.machine.state.value in ENDED:
             self._finish(runtime)
         return batch.answers
 
@@ -340,7 +347,7 @@ class ClusterSupervisor:
                     "" if change.code is None else change.code.value + ": ",
                     change.message, change.cause,
                 )  # fmt: skip
-                batch.writes.append(lambda s: _record_cluster(s, rt, change))
+                batch.writes.append(lambda s: record_cluster(s, rt, change))
             case cl.ProvisionNodes():
                 batch.io.append(lambda: self._provision(rt))
             case cl.RunBootstrapActions():
@@ -376,7 +383,7 @@ class ClusterSupervisor:
                     "step %s of %s → %s [%s]",
                     step_change.step_id, rt.cluster_id, step_change.state.value, step_change.cause,
                 )  # fmt: skip
-                batch.writes.append(lambda s: _record_step(s, step_change))
+                batch.writes.append(lambda s: record_step(s, step_change))
             case sl.ClusterActionOnFailure():
                 return rt.machine.handle(cl.TerminateForStepFailure(at=at, step_id=action.step_id))
             case sl.QueueBecameBusy():
@@ -390,7 +397,7 @@ class ClusterSupervisor:
                     "instance %s of %s → %s %s [%s]", instance_change.instance_id, rt.cluster_id,
                     instance_change.state.value, instance_change.message, instance_change.cause,
                 )  # fmt: skip
-                batch.writes.append(lambda s: _record_instance(s, rt, instance_change))
+                batch.writes.append(lambda s: record_instance(s, rt, instance_change))
             case il.ReportInstanceLost():
                 failed = cl.NodeFailed(
                     at=at, instance_id=action.instance_id, role=action.role, reason=action.reason
@@ -418,7 +425,7 @@ class ClusterSupervisor:
     async def _provision(self, rt: ClusterRuntime) -> None:
         try:
             network = await self._nodes.allocate_network(rt.cluster_id)
-            self._write(lambda s: _set_cluster(s, rt.cluster_id, network=network))
+            self._write(lambda s: set_network(s, rt.cluster_id, network=network))
             handles = await self._nodes.start_nodes(rt.nodes, network, rt.node_requests())
         except Exception as exc:  # any failure to get nodes ends the cluster with the reason
             log.exception("cluster %s: provisioning failed", rt.cluster_id)
@@ -436,7 +443,7 @@ class ClusterSupervisor:
                     il.InstanceFulfilled(at=self._now(), instance_id=handle.instance_id)
                 )
         master_ip = rt.addresses[rt.master_id][0]
-        self._write(lambda s: _set_addresses(s, rt.cluster_id, handles, master_ip))
+        self._write(lambda s: set_addresses(s, rt.cluster_id, handles, master_ip))
         self._run(rt, actions)
         if rt.stopping:  # terminated while the nodes were starting
             await self._stop_nodes(rt, tuple(rt.instances))
@@ -579,7 +586,7 @@ class ClusterSupervisor:
         """Rebuild the machines of clusters left live by an earlier run and adopt their nodes."""
         now = self._now()
         with self._database.session() as session:
-            rows = list(session.scalars(select(ClusterRow).where(ClusterRow.state.not_in(_ENDED))))
+            rows = list(session.scalars(select(ClusterRow).where(ClusterRow.state.not_in(ENDED))))
             loaded = [
                 (
                     row,
@@ -664,96 +671,3 @@ class ClusterSupervisor:
 _NOT_MODIFIABLE: Final = (
     "A job flow that is shutting down, terminated, or finished may not be modified."
 )
-
-
-# --- row writes (each runs inside the batch's transaction) -------------------------------------
-
-
-def _record_cluster(session: Session, rt: ClusterRuntime, change: cl.RecordStateChange) -> None:
-    row = session.get(ClusterRow, rt.cluster_id)
-    if row is None:
-        return
-    row.state = change.state.value
-    row.state_code = None if change.code is None else change.code.value
-    row.state_message = change.message
-    row.ready_at = rt.machine.ready_at
-    row.ended_at = rt.machine.ended_at
-    if change.state.value in _ENDED:
-        hours = sum(
-            _normalized_hours(i) for i in session.scalars(
-                select(InstanceRow).where(InstanceRow.cluster_id == rt.cluster_id)
-            )
-        )  # fmt: skip
-        row.normalized_instance_hours = hours
-
-
-def _record_step(session: Session, change: sl.RecordStepState) -> None:
-    row = session.get(StepRow, change.step_id)
-    if row is None:
-        return
-    row.state = change.state.value
-    row.state_message = change.message
-    row.failure = None if change.failure is None else change.failure.to_api()
-    if change.state is sl.StepState.RUNNING:
-        row.started_at = change.at
-    elif change.state not in (sl.StepState.PENDING, sl.StepState.CANCEL_PENDING):
-        row.ended_at = change.at
-
-
-def _record_instance(session: Session, rt: ClusterRuntime, change: il.RecordInstanceState) -> None:
-    row = session.get(InstanceRow, change.instance_id)
-    if row is None:
-        return
-    row.state = change.state.value
-    row.state_code = None if change.code is None else change.code.value
-    row.state_message = change.message
-    instance = rt.instances[change.instance_id]
-    row.private_ip = instance.private_ip or row.private_ip
-    row.ready_at = instance.ready_at
-    row.ended_at = instance.ended_at
-    session.flush()
-    group = session.get(InstanceGroupRow, row.group_id)
-    if group is None:
-        return
-    members = list(session.scalars(select(InstanceRow).where(InstanceRow.group_id == group.id)))
-    running = sum(1 for m in members if m.state == il.InstanceState.RUNNING.value)
-    if not group.ever_running and running >= group.requested_count:
-        group.ever_running, group.ready_at = True, change.at
-    if all(m.state == il.InstanceState.TERMINATED.value for m in members):
-        group.ended_at = change.at
-
-
-def _set_cluster(session: Session, cluster_id: str, *, network: str) -> None:
-    row = session.get(ClusterRow, cluster_id)
-    if row is not None:
-        row.network = network
-
-
-def _set_addresses(
-    session: Session, cluster_id: str, handles: Iterable[Any], master_ip: str
-) -> None:
-    for handle in handles:
-        row = session.get(InstanceRow, handle.instance_id)
-        if row is not None:
-            row.private_ip, row.pid = handle.private_ip, handle.pid
-    cluster = session.get(ClusterRow, cluster_id)
-    if cluster is not None:
-        cluster.master_private_ip = master_ip
-
-
-def _normalized_hours(row: InstanceRow) -> int:
-    """EMR's NormalizedInstanceHours: hours started (rounded up) times the type's size factor."""
-    if row.ready_at is None:
-        return 0
-    end = row.ended_at or datetime.now(UTC)
-    hours = max(1, -(-int((end - row.ready_at).total_seconds()) // 3600))
-    return hours * _size_factor(row.instance_type)
-
-
-def _size_factor(instance_type: str) -> int:
-    size = instance_type.rsplit(".", 1)[-1]
-    factors = {"nano": 1, "micro": 1, "small": 1, "medium": 2, "large": 4, "xlarge": 8}
-    if size in factors:
-        return factors[size]
-    multiple = size.removesuffix("xlarge")
-    return 8 * int(multiple) if multiple.isdigit() else 8
