@@ -16,6 +16,7 @@ import uvicorn
 from emr import __version__
 from emr.errors import ConfigurationError
 from emr.gateway.asgi import RegionApp
+from emr.net import listen_tcp
 from emr.nodes.protocol import AgentEvent
 from emr.region import Region, open_region
 from emr.settings import Settings
@@ -73,20 +74,10 @@ class _Hooks:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # asyncio turns Nagle off only on sockets whose proto is IPPROTO_TCP; with proto 0 every
-    # response waits ~40 ms for a delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        return listen_tcp(host, port)
     except OSError as exc:
-        sock.close()
         raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    sock.listen(1024)
-    # Not inheritable (Python's default, PEP 446): node agents are spawned from this process
-    # and must not hold the region's port, or a restarted region could not bind it again.
-    return sock
 
 
 def _url(host: str, port: int) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["bind", "configure_logging", "serve"]
+__all__ = ["configure_logging", "serve"]
 
 
 def configure_logging() -> None:
@@ -20,21 +20,6 @@ def configure_logging() -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """A listening socket; IPPROTO_TCP so asyncio turns Nagle off (see emr.server._bind), not
-    inheritable (PEP 446)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(1024)
-    return sock
 
 
 def serve(app: ASGIApp, sockets: Sequence[socket.socket], ready_line: str) -> None:

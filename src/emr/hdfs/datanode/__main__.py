@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 from emr.hdfs import protocol
-from emr.hdfs.daemon import bind, configure_logging, serve
+from emr.hdfs.daemon import configure_logging, serve
 from emr.hdfs.datanode.server import DataNode, DataNodeSettings, create_app
+from emr.net import listen_tcp
 
 log = logging.getLogger("emr.hdfs.datanode")
 
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = DataNodeSettings.from_node_dir(
         args.node_dir, bind=args.bind, namenode_url=args.namenode, heartbeat_seconds=args.heartbeat
     )
-    sock = bind(settings.host, args.port)
+    sock = listen_tcp(settings.host, args.port)
     port: int = sock.getsockname()[1]
     datanode = DataNode(settings, port)
     serve(create_app(datanode), [sock], f"datanode listening port={port}")

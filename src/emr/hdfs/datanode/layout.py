@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from emr.durable import fsync_directory
 from emr.hdfs.datanode.checksums import HEADER_SIZE, InvalidMetaHeader, MetaHeader
 from emr.hdfs.types import Block
 
@@ -32,7 +33,6 @@ __all__ = [
     "RecoveryReport",
     "Replica",
     "data_name",
-    "fsync_dir",
     "meta_name",
     "pread_exact",
     "recover",
@@ -75,14 +75,6 @@ def data_name(block_id: int) -> str:
 
 def meta_name(block_id: int, generation_stamp: int) -> str:
     return f"blk_{block_id}_{generation_stamp}.meta"
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def pread_exact(fd: int, size: int, offset: int) -> bytes:
@@ -149,7 +141,7 @@ def recover(
             block_id, generation_stamp, header.data_length, header.bytes_per_checksum
         )
     if removed:
-        fsync_dir(rbw_dir)
-        fsync_dir(finalized_dir)
+        fsync_directory(rbw_dir)
+        fsync_directory(finalized_dir)
     report = RecoveryReport(tuple(removed), tuple(truncated), tuple(sorted(corrupt)))
     return replicas, corrupt, report

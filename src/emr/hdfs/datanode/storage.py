@@ -31,6 +31,7 @@ from typing import BinaryIO, Final
 
 from awscrt.checksums import crc32c
 
+from emr.durable import fsync_directory
 from emr.hdfs.datanode.checksums import (
     BYTES_PER_CHECKSUM,
     CHECKSUM_SIZE,
@@ -53,7 +54,6 @@ from emr.hdfs.datanode.layout import (
     RecoveryReport,
     Replica,
     data_name,
-    fsync_dir,
     meta_name,
     pread_exact,
     recover,
@@ -94,7 +94,7 @@ class BlockStore:
         self.bytes_per_checksum = bytes_per_checksum
         for path in (self.directory, self.finalized_dir, self.rbw_dir):
             path.mkdir(parents=True, exist_ok=True)
-        fsync_dir(self.directory)
+        fsync_directory(self.directory)
         self._lock = threading.Lock()
         self._writers: set[int] = set()
         self._replicas, self._corrupt, self.recovery = recover(self.finalized_dir, self.rbw_dir)
@@ -329,9 +329,9 @@ class BlockStore:
     def _commit_new(self, replica: Replica, data_path: Path, meta_path: Path) -> None:
         block_id = replica.block_id
         os.rename(meta_path, self.finalized_dir / meta_path.name)
-        fsync_dir(self.finalized_dir)
+        fsync_directory(self.finalized_dir)
         os.rename(data_path, self.finalized_dir / data_name(block_id))  # the commit point
-        fsync_dir(self.finalized_dir)
+        fsync_directory(self.finalized_dir)
         with self._lock:
             self._replicas[block_id] = replica
             self._writers.discard(block_id)
@@ -343,7 +343,7 @@ class BlockStore:
         new_meta = self.finalized_dir / meta_path.name
         with self._lock:
             os.rename(meta_path, new_meta)  # the commit point
-            fsync_dir(self.finalized_dir)
+            fsync_directory(self.finalized_dir)
             if old_meta != new_meta:
                 old_meta.unlink(missing_ok=True)
             self._replicas[new.block_id] = new

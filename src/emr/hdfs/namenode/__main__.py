@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 from emr.hdfs import protocol
-from emr.hdfs.daemon import bind, configure_logging, serve
+from emr.hdfs.daemon import configure_logging, serve
 from emr.hdfs.namenode.server import NameNode, NameNodeSettings, create_app
+from emr.net import listen_tcp
 
 log = logging.getLogger("emr.hdfs.namenode")
 
@@ -37,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         checkpoint_every=args.checkpoint_every,
     )
     host = args.bind or settings.advertised_host
-    http_sock = bind(host, args.http_port)
-    rpc_sock = bind(host, args.rpc_port)
+    http_sock = listen_tcp(host, args.http_port)
+    rpc_sock = listen_tcp(host, args.rpc_port)
     namenode = NameNode(settings)
     namenode.rpc_port = rpc_sock.getsockname()[1]
     ready = f"namenode listening http={http_sock.getsockname()[1]} rpc={namenode.rpc_port}"

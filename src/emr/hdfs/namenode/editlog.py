@@ -28,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
+from emr.durable import fsync_directory, write_all
 from emr.hdfs.namenode.editops import EditRecord
 from emr.hdfs.namenode.errors import EditLogCorruptError
 
@@ -43,32 +44,17 @@ def _encode(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
 def _write_durably(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file, fsync, rename, fsync the directory."""
     temporary = path.with_name(path.name + ".tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
     os.replace(temporary, path)
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
 
 
 class EditLog:
@@ -123,7 +109,7 @@ class EditLog:
             return
         if self._fd < 0:
             raise OSError("the edit log is closed")
-        _write_all(self._fd, b"".join(_encode(r) + b"\n" for r in records))
+        write_all(self._fd, b"".join(_encode(r) + b"\n" for r in records))
         os.fsync(self._fd)
         self._last_txid = max(self._last_txid, *(int(r["txid"]) for r in records))
 

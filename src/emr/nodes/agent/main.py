@@ -15,6 +15,7 @@ from typing import Any
 
 import uvicorn
 
+from emr.net import listen_tcp
 from emr.nodes.agent.api import build_app
 from emr.nodes.agent.bootstrap import BootstrapRunner
 from emr.nodes.agent.node import Node
@@ -42,15 +43,8 @@ class _Server(uvicorn.Server):
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """The agent's listening socket (IPPROTO_TCP so asyncio turns Nagle off on connections)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
+    """The agent's listening socket, non-blocking for asyncio."""
+    sock = listen_tcp(host, port, backlog=128)
     sock.setblocking(False)
     return sock
 

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from emr.durable import fsync_directory, write_all
 from emr.services.s3.checksums import decode_checksum, header_name, new_hasher
 from emr.services.s3.errors import BadDigest, InvalidDigest, InvalidRequest
 from emr.services.s3.store.base import CHECKSUM_ALGORITHMS, Payload
@@ -38,21 +39,6 @@ __all__ = [
 FLUSH_BYTES = 1024 * 1024
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_all(fd: int, data: bytes | memoryview) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
 class BlobDirectory:
     """Creates, publishes, links and removes data files under one root."""
 
@@ -63,8 +49,8 @@ class BlobDirectory:
             directory.mkdir(parents=True, exist_ok=True)
         for shard in range(256):
             (self.data / f"{shard:02x}").mkdir(exist_ok=True)
-        _fsync_dir(self.data)
-        _fsync_dir(root)
+        fsync_directory(self.data)
+        fsync_directory(root)
 
     @staticmethod
     def new_id() -> str:
@@ -80,7 +66,7 @@ class BlobDirectory:
         """Move a complete, fsynced temporary file into place, durably."""
         target = self.path(file_id)
         os.rename(self.tmp_path(file_id), target)
-        _fsync_dir(target.parent)
+        fsync_directory(target.parent)
 
     def link(self, source_id: str) -> str:
         """A new name for an existing data file (copies share bytes; names are removed
@@ -88,7 +74,7 @@ class BlobDirectory:
         file_id = self.new_id()
         target = self.path(file_id)
         os.link(self.path(source_id), target)
-        _fsync_dir(target.parent)
+        fsync_directory(target.parent)
         return file_id
 
     def checksum(self, file_id: str, algorithm: str) -> str:
@@ -197,7 +183,7 @@ class BlobWriter:
             self._md5.update(chunk)
             for hasher in self._hashers.values():
                 hasher.update(chunk)
-            _write_all(self._fd, chunk)
+            write_all(self._fd, chunk)
             self._size += len(chunk)
 
     def finish(self, extra_algorithms: Iterable[str] = ()) -> WrittenBlob:
