@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,15 +20,12 @@ from emr.state.schema import ClusterRow, InstanceGroupRow, InstanceRow, StepRow
 from emr.supervisor.runtime import ClusterRuntime
 
 __all__ = [
-    "ENDED",
     "record_cluster",
     "record_instance",
     "record_step",
     "set_addresses",
     "set_network",
 ]
-
-ENDED: Final = (cl.ClusterState.TERMINATED.value, cl.ClusterState.TERMINATED_WITH_ERRORS.value)
 
 
 def record_cluster(session: Session, rt: ClusterRuntime, change: cl.RecordStateChange) -> None:
@@ -40,7 +37,7 @@ def record_cluster(session: Session, rt: ClusterRuntime, change: cl.RecordStateC
     row.state_message = change.message
     row.ready_at = rt.machine.ready_at
     row.ended_at = rt.machine.ended_at
-    if change.state.value in ENDED:
+    if change.state.value in cl.ENDED_STATES:
         hours = sum(
             _normalized_hours(i) for i in session.scalars(
                 select(InstanceRow).where(InstanceRow.cluster_id == rt.cluster_id)

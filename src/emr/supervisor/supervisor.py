@@ -41,7 +41,6 @@ from emr.services.emr._machine import Action, Ignored
 from emr.state import Database
 from emr.state.schema import ClusterRow, InstanceGroupRow, InstanceRow, StepRow
 from emr.supervisor.records import (
-    ENDED,
     record_cluster,
     record_instance,
     record_step,
@@ -184,7 +183,7 @@ class ClusterSupervisor:
         """Queue validated steps; Refused when the cluster no longer takes steps."""
         runtime = self._runtimes.get(cluster_id)
         if runtime is None or runtime.steps.closed:
-            raise Refused(_NOT_MODIFIABLE)
+            raise Refused(sl.NOT_MODIFIABLE)
         with self._database.session() as session:
             session.add_all(steps)
         for step in steps:
@@ -331,7 +330,7 @@ class ClusterSupervisor:
                     write(session)
         for job in batch.io:
             self._spawn(job())
-        if runtime.machine.state.value in ENDED:
+        if runtime.machine.state.value in cl.ENDED_STATES:
             self._finish(runtime)
         return batch.answers
 
@@ -586,7 +585,9 @@ class ClusterSupervisor:
         """Rebuild the machines of clusters left live by an earlier run and adopt their nodes."""
         now = self._now()
         with self._database.session() as session:
-            rows = list(session.scalars(select(ClusterRow).where(ClusterRow.state.not_in(ENDED))))
+            rows = list(
+                session.scalars(select(ClusterRow).where(ClusterRow.state.not_in(cl.ENDED_STATES)))
+            )
             loaded = [
                 (
                     row,
@@ -666,8 +667,3 @@ class ClusterSupervisor:
             name=step.name,
             action_on_failure=sl.ActionOnFailure(step.action_on_failure),
         )
-
-
-_NOT_MODIFIABLE: Final = (
-    "A job flow that is shutting down, terminated, or finished may not be modified."
-)

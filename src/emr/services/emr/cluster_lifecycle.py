@@ -36,6 +36,7 @@ from emr.services.emr._machine import Action, Event, Ignored
 from emr.services.emr.instance_lifecycle import InstanceRole
 
 __all__ = [
+    "ENDED_STATES",
     "PROTECTED_MESSAGE",
     "TRANSITIONS",
     "AllNodesStopped",
@@ -308,6 +309,8 @@ class TerminationRefused(Action):
 
 _S = ClusterState
 _ENDED: Final = (_S.TERMINATED, _S.TERMINATED_WITH_ERRORS)
+#: The end states' names, as rows and the API spell them.
+ENDED_STATES: Final = tuple(state.value for state in _ENDED)
 _LIVE: Final = (_S.STARTING, _S.BOOTSTRAPPING, _S.RUNNING, _S.WAITING)
 _CLEAN: Final = (_Code.USER_REQUEST, _Code.ALL_STEPS_COMPLETED)
 

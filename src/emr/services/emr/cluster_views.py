@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
+from emr.services.emr.cluster_lifecycle import ENDED_STATES
 from emr.services.emr.cluster_spec import hadoop_jar_step
 from emr.services.emr.ids import cluster_arn
 from emr.services.emr.instance_lifecycle import InstanceGroupState, InstanceState, group_state
@@ -58,7 +59,6 @@ _CLUSTER_EXTRA: Final = {
     "UnhealthyNodeReplacement": "UnhealthyNodeReplacement",
     "PlacementGroupConfigs": "PlacementGroups",
 }
-_ENDED: Final = ("TERMINATED", "TERMINATED_WITH_ERRORS")
 _ROLE_ORDER: Final = {"MASTER": 0, "CORE": 1, "TASK": 2}
 #: EBS volumes attach as /dev/sdb … /dev/sdz, as EMR names them.
 _DEVICE_NAMES: Final = {
@@ -204,7 +204,7 @@ def _collection_state(
         [InstanceState(i.state) for i in instances],
         ever_running=group.ever_running,
         cluster_terminating=owner.state == "TERMINATING",
-        cluster_terminated=owner.state in _ENDED,
+        cluster_terminated=owner.state in ENDED_STATES,
     )
 
 
@@ -212,7 +212,7 @@ def _collection_status(
     group: InstanceGroupRow, instances: Sequence[InstanceRow], owner: ClusterRow
 ) -> dict[str, Any]:
     state = _collection_state(group, instances, owner)
-    ended = group.ended_at or (owner.ended_at if owner.state in _ENDED else None)
+    ended = group.ended_at or (owner.ended_at if owner.state in ENDED_STATES else None)
     reason = (
         _reason("CLUSTER_TERMINATED", "Job flow terminated")
         if state is InstanceGroupState.TERMINATED
@@ -425,7 +425,7 @@ def _group_detail(
         "CreationDateTime": group.created_at,
         "StartDateTime": group.ready_at,
         "ReadyDateTime": group.ready_at,
-        "EndDateTime": group.ended_at or (owner.ended_at if owner.state in _ENDED else None),
+        "EndDateTime": group.ended_at or (owner.ended_at if owner.state in ENDED_STATES else None),
         "CustomAmiId": group.spec.get("CustomAmiId"),
     }
     return _present(out)

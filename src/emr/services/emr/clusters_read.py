@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, or_, select
 from sqlalchemy.orm import Session
 
 from emr.services.emr import cluster_views as views
+from emr.services.emr.cluster_lifecycle import ENDED_STATES
 from emr.services.emr.cluster_spec import merge_tags
 from emr.services.emr.errors import InvalidRequestException, ValidationException
 from emr.services.emr.markers import (
@@ -43,7 +44,6 @@ __all__ = [
 PAGE_SIZE: Final = 50
 #: DescribeJobFlows describes at most this many job flows, newest first (EMR's limit).
 DESCRIBE_JOB_FLOWS_LIMIT: Final = 512
-_ENDED: Final = ("TERMINATED", "TERMINATED_WITH_ERRORS")
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _ROLE_RANK = case({"MASTER": 0, "CORE": 1, "TASK": 2}, value=InstanceRow.role, else_=3)
 
@@ -417,6 +417,6 @@ def _collections(
 
 def _taggable(session: Session, context: CallContext, cluster_id: str) -> ClusterRow:
     cluster = find_cluster(session, context, cluster_id)
-    if cluster.state in _ENDED:
+    if cluster.state in ENDED_STATES:
         raise InvalidRequestException("Tags cannot be modified on terminated clusters.")
     return cluster

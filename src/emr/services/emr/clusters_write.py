@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from emr.services.emr import step_lifecycle as sl
-from emr.services.emr.cluster_lifecycle import PROTECTED_MESSAGE
+from emr.services.emr.cluster_lifecycle import ENDED_STATES, PROTECTED_MESSAGE
 from emr.services.emr.cluster_spec import (
     check_idle_timeout,
     plan_cluster,
@@ -30,8 +30,6 @@ from emr.supervisor import ClusterSupervisor
 from emr.supervisor.supervisor import ClusterPlanRows, Refused
 
 __all__ = ["ClusterWriteOperations"]
-
-_ENDED = ("TERMINATED", "TERMINATED_WITH_ERRORS")
 
 
 class ClusterWriteOperations:
@@ -67,7 +65,7 @@ class ClusterWriteOperations:
     ) -> dict[str, Any]:
         with self._database.session() as session:
             row = find_cluster(session, context, JobFlowId)
-            if row.state in _ENDED or not self._supervisor.is_live(JobFlowId):
+            if row.state in ENDED_STATES or not self._supervisor.is_live(JobFlowId):
                 raise sl.JobFlowNotModifiable()
             last = session.scalar(
                 select(func.max(StepRow.position)).where(StepRow.cluster_id == JobFlowId)
@@ -154,7 +152,7 @@ class ClusterWriteOperations:
         with self._database.session() as session:
             row = find_cluster(session, context, ClusterId)
             if StepConcurrencyLevel is not None:
-                if row.state in _ENDED:
+                if row.state in ENDED_STATES:
                     raise sl.JobFlowNotModifiable()
                 sl.validate_step_concurrency_level(StepConcurrencyLevel)
                 row.step_concurrency_level = StepConcurrencyLevel
@@ -208,7 +206,7 @@ class ClusterWriteOperations:
         with self._database.session() as session:
             rows = [find_cluster(session, context, cluster_id) for cluster_id in cluster_ids]
             for row in rows:
-                if row.state not in _ENDED:
+                if row.state not in ENDED_STATES:
                     for name, value in values.items():
                         setattr(row, name, value)
         return [row.id for row in rows if self._supervisor.is_live(row.id)]
@@ -216,7 +214,7 @@ class ClusterWriteOperations:
     def _set_idle_timeout(self, context: CallContext, cluster_id: str, seconds: int | None) -> None:
         with self._database.session() as session:
             row = find_cluster(session, context, cluster_id)
-            if row.state in _ENDED:
+            if row.state in ENDED_STATES:
                 raise sl.JobFlowNotModifiable()
             row.idle_timeout_seconds = seconds
         idle = None if seconds is None else timedelta(seconds=seconds)

@@ -34,6 +34,7 @@ from emr.services.emr._machine import Action, Event, Ignored
 
 __all__ = [
     "MAX_STEP_CONCURRENCY",
+    "NOT_MODIFIABLE",
     "STEP_TRANSITIONS",
     "ActionOnFailure",
     "CancelRequested",
@@ -66,7 +67,7 @@ __all__ = [
 
 MAX_STEP_CONCURRENCY: Final = 256
 
-_NOT_MODIFIABLE: Final = (
+NOT_MODIFIABLE: Final = (
     "A job flow that is shutting down, terminated, or finished may not be modified."
 )
 
@@ -77,7 +78,7 @@ class JobFlowNotModifiable(ServiceError):
     code = "ValidationException"
 
     def __init__(self) -> None:
-        super().__init__(_NOT_MODIFIABLE)
+        super().__init__(NOT_MODIFIABLE)
 
 
 class InvalidStepConfiguration(ServiceError):
@@ -393,7 +394,7 @@ class StepQueue:
 
     def _add(self, e: StepAdded) -> list[Action]:
         if self.closed:
-            return [StepRefused(cause=e.event_id, step_id=e.step_id, message=_NOT_MODIFIABLE)]
+            return [StepRefused(cause=e.event_id, step_id=e.step_id, message=NOT_MODIFIABLE)]
         was_active = self.active
         self.steps[e.step_id] = Step(e.step_id, e.name, e.action_on_failure, e.at)
         actions: list[Action] = []
