@@ -182,6 +182,8 @@ def node_environment(
         YARN_CONF_DIR=conf,
         SPARK_CONF_DIR=conf,
         HADOOP_HOME=str(layout.path),
+        # Steps run as EMR's `hadoop` user: HDFS paths are relative to /user/hadoop.
+        HADOOP_USER_NAME="hadoop",
         AWS_ENDPOINT_URL=config.region_url,
         AWS_ACCESS_KEY_ID=config.access_key_id,
         AWS_SECRET_ACCESS_KEY=config.secret_access_key,

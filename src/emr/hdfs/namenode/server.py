@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -49,11 +48,12 @@ from emr.hdfs.namenode.editlog import EditLog
 from emr.hdfs.namenode.errors import SafeModeException
 from emr.hdfs.namenode.namespace import Namespace
 from emr.hdfs.namenode.permissions import User
+from emr.hdfs.site import read_site_xml
 from emr.hdfs.types import Block, DatanodeId
 from emr.hdfs.webhdfs_json import encode
 from emr.services.emr._machine import Action, Ignored
 
-__all__ = ["NameNode", "NameNodeSettings", "json_response", "now_ms", "read_hdfs_site"]
+__all__ = ["NameNode", "NameNodeSettings", "json_response", "now_ms"]
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +65,6 @@ def now_ms() -> int:
 def json_response(body: dict[str, Any], status: int = 200) -> Response:
     """A WebHDFS JSON answer: deliberately no `application/json` (pyspark cannot decode it)."""
     return Response(encode(body), status_code=status, media_type=None)
-
-
-def read_hdfs_site(path: Path) -> dict[str, str]:
-    """The properties of a Hadoop *-site.xml (empty when the file is missing)."""
-    if not path.exists():
-        return {}
-    properties: dict[str, str] = {}
-    for prop in ElementTree.parse(path).getroot().iter("property"):
-        name, value = prop.findtext("name"), prop.findtext("value")
-        if name:
-            properties[name.strip()] = (value or "").strip()
-    return properties
 
 
 @dataclass(frozen=True)
@@ -109,7 +97,7 @@ class NameNodeSettings:
         from emr.nodes.protocol import AGENT_CONFIG_FILE, AgentConfig
 
         config = AgentConfig.model_validate_json((node_dir / AGENT_CONFIG_FILE).read_bytes())
-        site = read_hdfs_site(node_dir / "conf" / "hdfs-site.xml")
+        site = read_site_xml(node_dir / "conf" / "hdfs-site.xml")
         core_nodes = sum(1 for role, _ in config.nodes.values() if role == "CORE")
         defaults = NamespaceSettings()
         namespace = NamespaceSettings(
