@@ -185,6 +185,8 @@ class AddBlockRequest(_ClientCall):
     previous: BlockModel | None = None
     #: The DataNode asking (it is the writer: the first replica goes there when it can).
     writer: str
+    #: DataNodes that failed in this write's pipelines (HDFS's excludeNodes).
+    excluded: list[str] = []
 
 
 class LocatedBlock(_Model):

@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bind", help="address to listen on (default: private_ip)")
     parser.add_argument("--port", type=int, default=protocol.DATANODE_PORT)
     parser.add_argument("--namenode", help="NameNode URL (default: http://<master_ip>:9870)")
-    parser.add_argument("--heartbeat", type=float, default=1.0, help="seconds between beats")
+    parser.add_argument(
+        "--heartbeat", type=float, help="seconds between beats (default: dfs.heartbeat.interval)"
+    )
     args = parser.parse_args(argv)
     configure_logging()
     settings = DataNodeSettings.from_node_dir(

@@ -26,6 +26,7 @@ from starlette.responses import Response
 from emr.hdfs import protocol
 from emr.hdfs import webhdfs_json as wj
 from emr.hdfs.datanode.storage import BlockStore
+from emr.hdfs.site import read_site_xml
 
 __all__ = ["DataNode", "DataNodeSettings", "create_app"]
 
@@ -48,11 +49,16 @@ class DataNodeSettings:
         *,
         bind: str | None = None,
         namenode_url: str | None = None,
-        heartbeat_seconds: float = 1.0,
+        heartbeat_seconds: float | None = None,
     ) -> DataNodeSettings:
+        """agent.json, and conf/hdfs-site.xml's `dfs.heartbeat.interval` (seconds; our
+        default is 1 s, not Hadoop's 3 s: local nodes, and readiness waits on registration)."""
         from emr.nodes.protocol import AGENT_CONFIG_FILE, AgentConfig
 
         config = AgentConfig.model_validate_json((node_dir / AGENT_CONFIG_FILE).read_bytes())
+        if heartbeat_seconds is None:
+            site = read_site_xml(node_dir / "conf" / "hdfs-site.xml")
+            heartbeat_seconds = float(site.get("dfs.heartbeat.interval", "1"))
         return cls(
             store_dir=node_dir / "data" / "datanode",
             token=config.token,

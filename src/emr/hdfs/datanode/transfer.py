@@ -4,14 +4,26 @@ a block's range from whichever replica answers.
 A `PipelineWriter` writes one replica here (when this node is in the pipeline) and streams the
 same bytes on to the next node, which does the same for the rest: `finish()` returns only once
 the local replica is finalized (fsync) and the downstream answered 200, so its success means
-every replica of the pipeline is durable. At most `QUEUE_PIECES` pieces wait for the downstream
-node, so no block is ever held in memory whole.
+every replica still in the pipeline is durable. At most `QUEUE_PIECES` pieces wait for the
+downstream node, so no block is ever held in memory whole.
+
+Pipeline recovery: when the downstream fails (its node died, or it answered an error), a node
+that writes a replica itself carries on alone and names the lost nodes in its answer
+(`{"num_bytes": n, "lost": [...]}`), so the writer excludes them from the file's next blocks
+and the NameNode, seeing fewer replicas than the factor once the block completes,
+re-replicates it. The survivors downstream of a failed node lose their partial replica (its
+stream was cut), which is what re-replication restores. This is HDFS's
+replace-datanode-on-failure policy NEVER; the minimum replication of a write stays 1, as
+HDFS's dfs.namenode.replication.min. A partial replica left behind by a killed node is in
+rbw/, never reported, and discarded at its restart. A node that writes no replica of its own
+(a transfer for re-replication) fails instead: the NameNode retries elsewhere.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncGenerator, Sequence
 from typing import TYPE_CHECKING
@@ -81,8 +93,13 @@ class PipelineWriter:
         self.generation_stamp = generation_stamp
         self.local = local
         self.length = base_length
+        #: Pipeline nodes that failed during this block (this node's downstream and, from its
+        #: answer, the ones further down).
+        self.lost: list[str] = []
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=QUEUE_PIECES)
         self._task: asyncio.Task[httpx.Response] | None = None
+        self.downstream = ""
+        self._rest = list(downstream[1:])
         if downstream:
             params = {"genstamp": str(generation_stamp)}
             if downstream[1:]:
@@ -136,6 +153,9 @@ class PipelineWriter:
     async def _send(self, piece: bytes | None) -> None:
         if self._task is None:
             return
+        if self._task.done():  # the downstream ended before taking everything
+            await self._lose_downstream()
+            return
         if not self._queue.full():
             self._queue.put_nowait(piece)
             return
@@ -143,8 +163,7 @@ class PipelineWriter:
         await asyncio.wait({put, self._task}, return_when=asyncio.FIRST_COMPLETED)
         if not put.done():
             put.cancel()
-            await self._downstream_answer()  # raises: it ended before taking the bytes
-            raise IOException(f"{self.downstream} stopped reading blk_{self.block_id}")
+            await self._lose_downstream()
 
     async def write(self, data: bytes) -> None:
         if not data:
@@ -155,6 +174,7 @@ class PipelineWriter:
         self.length += len(data)
 
     async def _downstream_answer(self) -> None:
+        """The downstream's 200 (with the nodes it lost further down), or IOException."""
         assert self._task is not None
         try:
             response = await self._task
@@ -164,6 +184,25 @@ class PipelineWriter:
             raise IOException(
                 f"pipeline to {self.downstream} failed: {response.status_code} {response.text}"
             )
+        try:
+            lost = response.json().get("lost", [])
+        except ValueError:
+            lost = []
+        self.lost += [str(node) for node in lost]
+
+    async def _lose_downstream(self) -> None:
+        """The downstream ended early: carry on alone when writing here, else fail the write."""
+        assert self._task is not None and self._task.done()
+        try:
+            await self._downstream_answer()
+            error = IOException(f"{self.downstream} stopped reading blk_{self.block_id}")
+        except IOException as exc:
+            error = exc
+        self._task = None
+        if self.local is None:
+            raise error
+        log.warning("blk_%d: %s; going on without it and %s", self.block_id, error, self._rest)
+        self.lost += [self.downstream, *self._rest]
 
     async def finish(self) -> p.BlockModel:
         """Finalize here and wait for the downstream's 200; the block with its length."""
@@ -172,7 +211,10 @@ class PipelineWriter:
             if self.local is not None:
                 await asyncio.to_thread(self.local.finalize)
             if self._task is not None:
-                await self._downstream_answer()
+                try:
+                    await self._downstream_answer()
+                except IOException:
+                    await self._lose_downstream()
         except BaseException:
             self.abort()
             raise
@@ -346,7 +388,8 @@ def transfer_routes(dn: DataNode) -> list[Route]:
         except HdfsError as error:
             return error_response(error)
         await dn.namenode.block_received(block)
-        return Response(b'{"num_bytes":%d}' % block.num_bytes, media_type=None)
+        answer = {"num_bytes": block.num_bytes, "lost": writer.lost}
+        return Response(json.dumps(answer).encode(), media_type=None)
 
     async def get_block(request: Request) -> Response:
         if not dn.authorized(request):

@@ -2,8 +2,9 @@
 GETFILECHECKSUM. The DataNode acts as the client towards the NameNode (create, add-block,
 complete, append, block-locations) with the `user.name` the redirect carried.
 
-LIMITATIONS: no pipeline recovery (a DataNode failing in the middle of a write fails the
-write); APPEND continues the reopened last block in place on the nodes that hold it.
+A DataNode of the pipeline failing in the middle of a write is dropped from it (see
+transfer.py) and excluded from the file's next blocks, as HDFS's client excludes bad nodes.
+APPEND continues the reopened last block in place on the nodes that hold it.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class FileWriter:
         self._block_size = block_size
         self._sink = current
         self._previous: p.BlockModel | None = None
+        #: DataNodes that failed in one of this write's pipelines.
+        self._excluded: list[str] = []
 
     async def write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -85,7 +88,10 @@ class FileWriter:
                 located = await self._dn.namenode.call(
                     "add-block",
                     p.AddBlockRequest(
-                        **self._call, previous=self._previous, writer=self._dn.datanode_id
+                        **self._call,
+                        previous=self._previous,
+                        writer=self._dn.datanode_id,
+                        excluded=self._excluded,
                     ),
                     p.LocatedBlock,
                 )
@@ -107,6 +113,7 @@ class FileWriter:
         assert self._sink is not None
         sink, self._sink = self._sink, None
         block = await sink.finish()
+        self._excluded += [node for node in sink.lost if node not in self._excluded]
         if sink.local is not None:
             await self._dn.namenode.block_received(block)
         self._previous = block

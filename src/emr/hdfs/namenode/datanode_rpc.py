@@ -130,12 +130,15 @@ def _add_block(nn: NameNode, req: p.AddBlockRequest, r: Request) -> p.LocatedBlo
     user = User(req.user)
     status = nn.namespace.get_file_status(req.path, user=user)
     try:
-        targets = nn.blocks.choose_targets(status.replication, writer=req.writer)
+        targets = nn.blocks.choose_targets(
+            status.replication, exclude=req.excluded, writer=req.writer
+        )
     except NoDatanodesAvailable:
         live = len(nn.live_datanodes())
+        excluded = f"{len(req.excluded)} node(s) are" if req.excluded else "no node(s) are"
         raise IOException(
             f"File {req.path} could only be written to 0 of the 1 minReplication nodes. "
-            f"There are {live} datanode(s) running and no node(s) are excluded in this operation."
+            f"There are {live} datanode(s) running and {excluded} excluded in this operation."
         ) from None
     previous = req.previous
     block = nn.namespace.add_block(

@@ -18,7 +18,7 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,6 +67,18 @@ def json_response(body: dict[str, Any], status: int = 200) -> Response:
     return Response(encode(body), status_code=status, media_type=None)
 
 
+def dead_node_timeout(site: dict[str, str]) -> float | None:
+    """Seconds of silence after which a DataNode is dead, when hdfs-site sets Hadoop's keys:
+    2 * dfs.namenode.heartbeat.recheck-interval (ms) + 10 * dfs.heartbeat.interval (s), as
+    Hadoop computes it. None: the BlockManager's default (30 s; Hadoop's 10.5 min is for
+    racks of real machines, ours share one host)."""
+    recheck = site.get("dfs.namenode.heartbeat.recheck-interval")
+    interval = site.get("dfs.heartbeat.interval")
+    if recheck is None and interval is None:
+        return None
+    return 2 * int(recheck or 300_000) / 1000 + 10 * float(interval or 3)
+
+
 @dataclass(frozen=True)
 class NameNodeSettings:
     """Everything the daemon needs, from the node directory and the command line."""
@@ -110,6 +122,8 @@ class NameNodeSettings:
             ),
         )
         bm_defaults = BlockManagerConfig()
+        if heartbeat_timeout is None:
+            heartbeat_timeout = dead_node_timeout(site)
         blockmanager = BlockManagerConfig(
             heartbeat_timeout=bm_defaults.heartbeat_timeout
             if heartbeat_timeout is None
@@ -229,14 +243,14 @@ class NameNode:
     def live_datanodes(self) -> list[DatanodeId]:
         return [r.datanode_id for r in self.blocks.datanode_report() if r.alive]
 
-    def pick_datanode(self) -> DatanodeId | None:
+    def pick_datanode(self, exclude: Collection[DatanodeId] = ()) -> DatanodeId | None:
         """A DataNode for a redirect: the placement rule for one replica, or None."""
         from emr.hdfs.blockmanager import NoDatanodesAvailable
 
         try:
-            return self.blocks.choose_targets(1)[0]
+            return self.blocks.choose_targets(1, exclude=exclude)[0]
         except NoDatanodesAvailable:
-            live = self.live_datanodes()
+            live = [d for d in self.live_datanodes() if d not in exclude]
             if not live:
                 return None
             self._next_datanode += 1

@@ -141,7 +141,7 @@ def _create(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Respo
     block_size = _int(p, "blocksize")
     permission = _permission(p, 0o644)
     overwrite = _bool(p, "overwrite")
-    datanode = nn.pick_datanode()
+    datanode = nn.pick_datanode(_excluded(p))
     if datanode is None:
         raise _no_datanode()
     query: dict[str, Any] = {
@@ -156,7 +156,7 @@ def _create(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Respo
 
 
 def _append(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Response:
-    datanode = nn.pick_datanode()
+    datanode = nn.pick_datanode(_excluded(p))
     if datanode is None:
         raise _no_datanode()
     query = {"op": "APPEND", "user.name": user.name}
@@ -165,16 +165,23 @@ def _append(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Respo
     return _redirect(nn, datanode, path, query, p)
 
 
-def _reader(nn: NameNode, path: str, user: User, offset: int) -> str:
+def _excluded(p: Params) -> frozenset[str]:
+    """`excludedatanodes`: the `host:port`s a client found failing (WebHdfsFileSystem sends
+    them when it retries a redirected call)."""
+    return frozenset(d.strip() for d in p.get("excludedatanodes", "").split(",") if d.strip())
+
+
+def _reader(nn: NameNode, path: str, user: User, offset: int, p: Params) -> str:
+    excluded = _excluded(p)
     located = nn.namespace.get_block_locations(
         path, user=user, offset=offset, length=1, now=now_ms()
     )
     nn.commit()
     for block in located.blocks:
-        locations = nn.blocks.locations(block.block.block_id)
+        locations = [d for d in nn.blocks.locations(block.block.block_id) if d not in excluded]
         if locations:
             return locations[0]
-    datanode = nn.pick_datanode()
+    datanode = nn.pick_datanode(excluded)
     if datanode is None:
         raise _no_datanode()
     return datanode
@@ -183,7 +190,7 @@ def _reader(nn: NameNode, path: str, user: User, offset: int) -> str:
 def _open(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Response:
     offset = _int(p, "offset", 0) or 0
     length = _int(p, "length")
-    datanode = _reader(nn, path, user, offset)
+    datanode = _reader(nn, path, user, offset, p)
     query: dict[str, Any] = {"op": "OPEN", "user.name": user.name, "offset": offset}
     if length is not None:
         query["length"] = length
@@ -193,7 +200,7 @@ def _open(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Respons
 
 
 def _checksum(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Response:
-    datanode = _reader(nn, path, user, 0)
+    datanode = _reader(nn, path, user, 0, p)
     return _redirect(nn, datanode, path, {"op": "GETFILECHECKSUM", "user.name": user.name}, p)
 
 
