@@ -65,6 +65,7 @@ __all__ = [
     "LocatedBlock",
     "ReplicateCommand",
     "ReregisterCommand",
+    "TruncateCommand",
 ]
 
 #: The NameNode's WebHDFS port, and the port `fs.defaultFS = hdfs://<master>:8020` advertises
@@ -114,6 +115,9 @@ class DatanodeHeartbeat(_Model):
     capacity_bytes: int
     used_bytes: int
     remaining_bytes: int
+    #: Lease holders of the writes this DataNode runs for WebHDFS clients: each heartbeat
+    #: renews their leases (HDFS's renewLease; the DataNode is the HDFS client there).
+    writers: list[str] = []
 
 
 class DeleteCommand(_Model):
@@ -129,6 +133,16 @@ class ReplicateCommand(_Model):
     targets: list[str]
 
 
+class TruncateCommand(_Model):
+    """Cut the local replica of `block` to `new_length` under `new_generation_stamp` (the
+    block recovery of a TRUNCATE inside a block), then report it as received."""
+
+    kind: Literal["truncate"] = "truncate"
+    block: BlockModel
+    new_length: int
+    new_generation_stamp: int
+
+
 class ReregisterCommand(_Model):
     """The NameNode does not know this DataNode (it restarted, or declared it dead)."""
 
@@ -136,7 +150,8 @@ class ReregisterCommand(_Model):
 
 
 Command = Annotated[
-    DeleteCommand | ReplicateCommand | ReregisterCommand, Field(discriminator="kind")
+    DeleteCommand | ReplicateCommand | TruncateCommand | ReregisterCommand,
+    Field(discriminator="kind"),
 ]
 
 

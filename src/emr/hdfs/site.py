@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 from emr.hdfs.protocol import NAMENODE_HTTP_PORT
 
-__all__ = ["HadoopConf", "current_user", "read_site_xml"]
+__all__ = ["HadoopConf", "current_user", "parse_hosts", "read_hosts_file", "read_site_xml"]
 
 #: The files a client reads, later ones overriding earlier ones (as Hadoop's Configuration).
 _CLIENT_SITES = ("core-site.xml", "hdfs-site.xml")
@@ -32,6 +32,19 @@ def read_site_xml(path: Path) -> dict[str, str]:
         if name:
             properties[name.strip()] = (value or "").strip()
     return properties
+
+
+def parse_hosts(text: str) -> set[str]:
+    """Hadoop's HostsFileReader (dfs.hosts.exclude): whitespace-separated names, `#` comments."""
+    hosts: set[str] = set()
+    for line in text.splitlines():
+        hosts.update(line.split("#", 1)[0].split())
+    return hosts
+
+
+def read_hosts_file(path: Path | None) -> set[str]:
+    """The hosts a hosts file lists (none when unset or missing, as an empty file)."""
+    return parse_hosts(path.read_text()) if path is not None and path.exists() else set()
 
 
 def current_user(environ: Mapping[str, str]) -> str:

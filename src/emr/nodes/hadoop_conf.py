@@ -45,6 +45,7 @@ SHUFFLE_PORT: Final = 13562
 JOBHISTORY_PORT: Final = 10020
 JOBHISTORY_WEBAPP_PORT: Final = 19888
 SPARK_HISTORY_PORT: Final = 18080
+WEBHDFS_FILE_SYSTEM: Final = "org.apache.hadoop.hdfs.web.WebHdfsFileSystem"
 
 #: Classification → the file it overrides in conf/ (spark-env is handled on its own).
 CONF_FILES: Final[dict[str, str]] = {
@@ -89,6 +90,13 @@ def default_properties(facts: NodeFacts) -> dict[str, dict[str, str]]:
     return {
         "core-site": {
             "fs.defaultFS": f"hdfs://{master}:{NAMENODE_RPC_PORT}",
+            # pyspark ships Hadoop's client without the HDFS RPC client (DistributedFileSystem),
+            # so hdfs:// goes through WebHDFS. WebHdfsFileSystem takes the port of an hdfs://
+            # URI as its HTTP port, and our NameNode serves WebHDFS on 8020 as well as 9870, so
+            # `hdfs://<master>:8020/…` and `hdfs:///…` work unchanged. Not mapped yet:
+            # fs.AbstractFileSystem.hdfs.impl (FileContext, e.g. Structured Streaming
+            # checkpoints), which needs a compiled DelegateToFileSystem subclass.
+            "fs.hdfs.impl": WEBHDFS_FILE_SYSTEM,
             "hadoop.tmp.dir": str(data / "tmp"),
         },
         "hdfs-site": {

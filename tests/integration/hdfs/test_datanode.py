@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +17,7 @@ import httpx
 import pytest
 
 from .cluster import DataNodeProcess, start_datanodes
-from .conftest import NameNodeProcess
+from .conftest import TOKEN, NameNodeProcess
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -31,7 +33,11 @@ def cluster(
     def start(count: int) -> tuple[NameNodeProcess, list[DataNodeProcess]]:
         namenode: NameNodeProcess = namenode_factory(
             core_nodes=count,
-            site={"dfs.blocksize": str(BLOCK), "dfs.replication": "2"},
+            site={
+                "dfs.blocksize": str(BLOCK),
+                "dfs.replication": "2",
+                "dfs.namenode.lease-hard-limit-sec": "2",
+            },
             args=["--tick", "0.2", "--heartbeat-timeout", "2"],
         )
         datanodes = start_datanodes(tmp_path, namenode, count)
@@ -190,3 +196,82 @@ def test_killed_datanode_reads_survive_and_factor_returns(cluster: Any) -> None:
 
     wait_for(restored)
     assert read(nn, "/k.bin") == data
+
+
+#: A WebHDFS client in a process of its own: sends argv[2] bytes of zeros to the DataNode
+#: URL argv[1], says so, then stalls until it is killed.
+STALLED_CLIENT = """
+import sys, time, httpx
+def body():
+    yield bytes(int(sys.argv[2]))
+    print("sent", flush=True)
+    time.sleep(120)
+    yield b"never"
+httpx.put(sys.argv[1], content=body(), timeout=180)
+"""
+
+
+def under_construction(nn: NameNodeProcess, path: str) -> bool:
+    """Whether the file is open for write (the DataNodes' view of it)."""
+    body = {"path": path, "user": "hdfs", "client": "test"}
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    url = f"{nn.url}/_dn/v1/block-locations"
+    located = httpx.post(url, json=body, headers=headers, timeout=10).json()
+    return bool(located["under_construction"])
+
+
+@pytest.mark.parametrize("failure", ["writer DataNode killed", "client killed"])
+def test_an_abandoned_write_has_its_lease_recovered(cluster: Any, failure: str) -> None:
+    """The file of a write that ends without closing it is closed by the NameNode after the
+    lease hard limit (2 s here), with the blocks its replicas finalized; then it can be
+    overwritten."""
+    nn, datanodes = cluster(3)
+    size = 2 * BLOCK + 1000  # two blocks are finalized, the third is not
+    query = {"op": "CREATE", "user.name": "hdfs", "replication": "2"}
+    location = httpx.put(_url(nn, "/lease.bin"), params=query, timeout=10).headers["location"]
+    writer = next(d for d in datanodes if d.datanode_id in location)
+    client = subprocess.Popen(
+        [sys.executable, "-c", STALLED_CLIENT, location, str(size)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert client.stdout is not None
+        assert client.stdout.readline() == "sent\n"
+        # Two blocks listed: the second got its length when the third was added.
+        wait_for(lambda: len(locations(nn, "/lease.bin")) == 2)
+        assert under_construction(nn, "/lease.bin")
+        if failure == "writer DataNode killed":
+            writer.stop(signal.SIGKILL)
+    finally:
+        client.kill()
+        client.wait(10)
+        if client.stdout is not None:
+            client.stdout.close()
+    wait_for(lambda: not under_construction(nn, "/lease.bin"))
+    assert read(nn, "/lease.bin") == bytes(2 * BLOCK)
+    create(nn, "/lease.bin", b"overwritten")
+    assert read(nn, "/lease.bin") == b"overwritten"
+
+
+def test_truncate_inside_a_block_cuts_the_replicas(cluster: Any) -> None:
+    """The holders cut their replica under a new generation stamp; the file closes with the
+    new length, reads and appends go on from there, and every replica agrees."""
+    nn, datanodes = cluster(3)
+    data = os.urandom(3 * BLOCK + 1000)
+    create(nn, "/t.bin", data)
+    new_length = BLOCK + 12345
+    query = {"op": "TRUNCATE", "user.name": "hdfs", "newlength": str(new_length)}
+    answer = httpx.post(_url(nn, "/t.bin"), params=query, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"boolean": False}  # not done at once: block recovery runs
+    wait_for(lambda: not under_construction(nn, "/t.bin"))
+    assert read(nn, "/t.bin") == data[:new_length]
+    append(nn, "/t.bin", b"after the cut")
+    assert read(nn, "/t.bin") == data[:new_length] + b"after the cut"
+    wait_for(lambda: all(len(block) == 2 for block in locations(nn, "/t.bin")))
+    for datanode in datanodes:  # each replica of the cut block reads the same
+        url = f"http://{datanode.datanode_id}/webhdfs/v1/t.bin"
+        response = httpx.get(url, params={"op": "OPEN", "user.name": "hdfs"}, timeout=30)
+        assert response.content == data[:new_length] + b"after the cut"

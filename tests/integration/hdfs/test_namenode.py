@@ -343,14 +343,33 @@ def test_append_concat_truncate(namenode: NameNodeProcess, dn_client: httpx.Clie
     assert ok(webhdfs(namenode, "POST", "/c/a", "CONCAT", user="hdfs", sources="/c/b")) is None
     assert ok(webhdfs(namenode, "GET", "/c/a", "GETFILESTATUS"))["FileStatus"]["length"] == 600
     remote(webhdfs(namenode, "GET", "/c/b", "GETFILESTATUS"), 404)
-    exc = remote(webhdfs(namenode, "POST", "/c/a", "TRUNCATE", user="hdfs", newlength=100), 400)
-    assert exc["exception"] == "UnsupportedOperationException"
     assert ok(webhdfs(namenode, "POST", "/c/a", "TRUNCATE", user="hdfs", newlength=400)) == {
         "boolean": True
     }
     assert ok(webhdfs(namenode, "GET", "/c/a", "GETFILESTATUS"))["FileStatus"]["length"] == 400
     # The dropped block's replica is deleted at the DataNode's next heartbeat.
     assert [c.kind for c in dn.heartbeat().commands] == ["delete"]
+    # Inside a block: the holder is told to cut its replica; its report closes the file.
+    assert ok(webhdfs(namenode, "POST", "/c/a", "TRUNCATE", user="hdfs", newlength=100)) == {
+        "boolean": False
+    }
+    (cut,) = dn.heartbeat().commands
+    assert isinstance(cut, p.TruncateCommand)
+    assert (cut.block.block_id, cut.new_length) == (first.block_id, 100)
+    assert cut.new_generation_stamp > cut.block.generation_stamp
+    assert open_for_write(dn, "/c/a")
+    dn.received(p.BlockModel(block_id=first.block_id, generation_stamp=cut.new_generation_stamp,
+                             num_bytes=100))  # fmt: skip
+    deadline = time.monotonic() + 10
+    while open_for_write(dn, "/c/a"):
+        assert time.monotonic() < deadline, "the truncated file was not closed"
+        time.sleep(0.1)
+    assert ok(webhdfs(namenode, "GET", "/c/a", "GETFILESTATUS"))["FileStatus"]["length"] == 100
+
+
+def open_for_write(dn: DatanodeDriver, path: str) -> bool:
+    located = dn.call("block-locations", {"path": path, "user": "hdfs", "client": "test"})
+    return bool(located["under_construction"])
 
 
 def test_checkpoint_every_n_edits(namenode_factory: Any) -> None:

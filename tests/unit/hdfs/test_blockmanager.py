@@ -260,6 +260,27 @@ def test_block_under_construction_lists_its_pipeline_and_is_not_missing() -> Non
     assert only(bm.handle(ReplicationTick(at=at(2))), ReplicateBlock) == []
 
 
+def test_reported_replicas_are_the_live_good_ones_as_reported() -> None:
+    """What lease recovery reads: the lengths the live nodes finalized, corrupt ones left out."""
+    bm = cluster(A, B, C)
+    bm.handle(
+        FileBlocksAdded(
+            at=at(1),
+            blocks=(blk(1, 0),),
+            replication=3,
+            under_construction=True,
+            expected_locations=(A, B, C),
+        )
+    )
+    assert bm.reported_replicas(1) == {}
+    bm.handle(BlockReceived(at=at(1), datanode_id=A, block=blk(1, 700)))
+    bm.handle(BlockReceived(at=at(1), datanode_id=B, block=blk(1, 500)))
+    bm.handle(BlockReceived(at=at(1), datanode_id=C, block=blk(1, 700)))
+    bm.handle(CorruptReplicaReported(at=at(1), datanode_id=C, block=blk(1, 700)))
+    assert bm.reported_replicas(1) == {A: blk(1, 700), B: blk(1, 500)}
+    assert bm.reported_replicas(99) == {}
+
+
 def test_full_report_adds_and_removes_replicas_and_deletes_unknown_blocks() -> None:
     bm = cluster(A, B)
     write(bm, blk(1), [A, B])

@@ -258,6 +258,17 @@ def test_release_lease_closes_a_file_whose_writer_died(ns: Namespace) -> None:
     ns.append("/user/alice/f", user=ALICE, client="next", client_machine=MACHINE)
 
 
+def test_last_block_is_the_files_last_one(ns: Namespace) -> None:
+    open_file(ns, "/user/alice/f", client="w")
+    assert ns.last_block("/user/alice/f") is None
+    first = ns.add_block("/user/alice/f", client="w")
+    assert ns.last_block("/user/alice/f") == first
+    second = ns.add_block("/user/alice/f", client="w", last_block_length=1024)
+    assert ns.last_block("/user/alice/f") == second != first
+    assert ns.last_block("/user/alice") is None  # a directory
+    assert ns.last_block("/user/alice/nope") is None
+
+
 # --- append -----------------------------------------------------------------------------------
 
 

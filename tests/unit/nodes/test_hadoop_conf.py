@@ -48,7 +48,11 @@ def test_defaults_point_every_client_at_the_master_and_the_node() -> None:
         "spark-defaults.conf",
         "spark-env.sh",
     }
-    assert _site(files["core-site.xml"])["fs.defaultFS"] == "hdfs://127.16.1.1:8020"
+    core = _site(files["core-site.xml"])
+    assert core["fs.defaultFS"] == "hdfs://127.16.1.1:8020"
+    # hdfs:// through WebHDFS (pyspark's Hadoop client has no HDFS RPC client); the NameNode
+    # serves WebHDFS on the fs.defaultFS port.
+    assert core["fs.hdfs.impl"] == "org.apache.hadoop.hdfs.web.WebHdfsFileSystem"
     hdfs = _site(files["hdfs-site.xml"])
     assert hdfs["dfs.replication"] == "1"
     assert hdfs["dfs.namenode.rpc-address"] == "127.16.1.1:8020"

@@ -32,8 +32,11 @@ machine, so events are handled one at a time, in order):
                                           catches up)
     delete, truncate of whole blocks    → BlocksRemoved;  setReplication → ReplicationChanged
     dfsadmin -safemode enter | leave    → SafeModeEnterRequested | SafeModeLeaveRequested
-    scale-down of a core node           → DecommissionRequested; stop the node only after
-                                          DatanodeDecommissioned
+    scale-down of a core node, or       → DecommissionRequested; stop the node only after
+    `dfsadmin -refreshNodes` with the     DatanodeDecommissioned
+    host in dfs.hosts.exclude
+    `-refreshNodes` with the host gone  → RecommissionRequested (back in service; excess
+    from the exclude file                 replicas are deleted)
     SafeModeLeft                        → the namespace accepts writes; the cluster may report
                                           WAITING (the cluster contract's condition)
 
@@ -60,6 +63,7 @@ from emr.hdfs.blockmanager.events import (
     DatanodeDecommissioned,
     DatanodeEvent,
     DatanodeHeartbeat,
+    DatanodeRecommissioned,
     DatanodeRegistered,
     DatanodeReport,
     DecommissionRequested,
@@ -67,6 +71,7 @@ from emr.hdfs.blockmanager.events import (
     FileBlocksAdded,
     HeartbeatCheck,
     NamespaceLoaded,
+    RecommissionRequested,
     ReplicateBlock,
     ReplicationChanged,
     ReplicationTick,
@@ -104,6 +109,7 @@ __all__ = [
     "DatanodeDecommissioned",
     "DatanodeEvent",
     "DatanodeHeartbeat",
+    "DatanodeRecommissioned",
     "DatanodeRegistered",
     "DatanodeReport",
     "DatanodeState",
@@ -113,6 +119,7 @@ __all__ = [
     "HeartbeatCheck",
     "NamespaceLoaded",
     "NoDatanodesAvailable",
+    "RecommissionRequested",
     "ReplicateBlock",
     "ReplicationChanged",
     "ReplicationTick",

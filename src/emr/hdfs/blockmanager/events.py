@@ -22,6 +22,7 @@ __all__ = [
     "DatanodeDecommissioned",
     "DatanodeEvent",
     "DatanodeHeartbeat",
+    "DatanodeRecommissioned",
     "DatanodeRegistered",
     "DatanodeReport",
     "DecommissionRequested",
@@ -29,6 +30,7 @@ __all__ = [
     "FileBlocksAdded",
     "HeartbeatCheck",
     "NamespaceLoaded",
+    "RecommissionRequested",
     "ReplicateBlock",
     "ReplicationChanged",
     "ReplicationTick",
@@ -96,6 +98,12 @@ class CorruptReplicaReported(DatanodeEvent):
 @dataclass(frozen=True, kw_only=True)
 class DecommissionRequested(DatanodeEvent):
     """Drain the node: copy away what only it holds, then report it decommissioned."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecommissionRequested(DatanodeEvent):
+    """Put a decommissioning or decommissioned node back in service (its host left the
+    exclude file); its replicas count again, and any excess is deleted."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -179,6 +187,13 @@ class DatanodeDead(Action):
 @dataclass(frozen=True, kw_only=True)
 class DatanodeDecommissioned(Action):
     """The node is drained: it may be stopped without losing a replica the cluster needs."""
+
+    datanode_id: DatanodeId
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatanodeRecommissioned(Action):
+    """The node is in service again: it takes new replicas and its replicas count."""
 
     datanode_id: DatanodeId
 

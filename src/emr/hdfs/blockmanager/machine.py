@@ -25,6 +25,7 @@ from emr.hdfs.blockmanager.events import (
     DatanodeDecommissioned,
     DatanodeEvent,
     DatanodeHeartbeat,
+    DatanodeRecommissioned,
     DatanodeRegistered,
     DatanodeReport,
     DecommissionRequested,
@@ -32,6 +33,7 @@ from emr.hdfs.blockmanager.events import (
     FileBlocksAdded,
     HeartbeatCheck,
     NamespaceLoaded,
+    RecommissionRequested,
     ReplicateBlock,
     ReplicationChanged,
     ReplicationTick,
@@ -167,6 +169,18 @@ class BlockManager:
         record = self._blocks.get(block_id)
         return None if record is None else status(record, self._datanodes)
 
+    def reported_replicas(self, block_id: int) -> dict[DatanodeId, Block]:
+        """The replicas of a block live nodes reported, as reported (length, stamp), by node;
+        those reported corrupt left out."""
+        record = self._blocks.get(block_id)
+        if record is None:
+            return {}
+        return {
+            node_id: replica
+            for node_id, replica in sorted(record.replicas.items())
+            if self._alive(node_id) and node_id not in record.corrupt
+        }
+
     def under_replicated(self) -> list[BlockStatus]:
         """Complete blocks with at least one but fewer live replicas than their factor."""
         return [s for s in self._statuses() if s.under_replicated]
@@ -299,6 +313,21 @@ class BlockManager:
     def _decommission_dead(self, e: DecommissionRequested) -> list[Action]:
         self._datanodes[e.datanode_id].admin_state = AdminState.DECOMMISSIONED
         return [DatanodeDecommissioned(cause=e.event_id, datanode_id=e.datanode_id)]
+
+    def _recommission(self, e: RecommissionRequested) -> list[Action]:
+        node_id = e.datanode_id
+        self._datanodes[node_id].admin_state = AdminState.NORMAL
+        actions: list[Action] = [DatanodeRecommissioned(cause=e.event_id, datanode_id=node_id)]
+        for block_id in sorted(self._node_blocks[node_id]):  # now over their factor, maybe
+            actions += self._reconcile(self._blocks[block_id], e.event_id)
+        return actions
+
+    def _recommission_dead(self, e: RecommissionRequested) -> list[Action]:
+        node = self._datanodes[e.datanode_id]
+        if node.admin_state is AdminState.NORMAL:
+            return [Ignored(cause=e.event_id, event=type(e).__name__, state=_D.DEAD.value)]
+        node.admin_state = AdminState.NORMAL  # registers again in service
+        return [DatanodeRecommissioned(cause=e.event_id, datanode_id=e.datanode_id)]
 
     # -- namespace events
 
@@ -649,6 +678,9 @@ DATANODE_TRANSITIONS: Final[dict[tuple[DatanodeState, type[DatanodeEvent]], _Han
     **{(state, CorruptReplicaReported): _M._corrupt_reported for state in _ALIVE},
     (_D.IN_SERVICE, DecommissionRequested): _M._decommission,  # → DECOMMISSIONING (→ …ED)
     (_D.DEAD, DecommissionRequested): _M._decommission_dead,  # → DECOMMISSIONED at once
+    (_D.DECOMMISSIONING, RecommissionRequested): _M._recommission,  # → IN_SERVICE
+    (_D.DECOMMISSIONED, RecommissionRequested): _M._recommission,  # → IN_SERVICE
+    (_D.DEAD, RecommissionRequested): _M._recommission_dead,  # in service when it returns
 }
 
 _S = SafeModeState

@@ -128,6 +128,7 @@ class NameNodeLink:
                 capacity_bytes=report.capacity_bytes,
                 used_bytes=report.used_bytes,
                 remaining_bytes=report.remaining_bytes,
+                writers=sorted(self._dn.writers),
             ),
             p.HeartbeatAnswer,
         )
@@ -145,6 +146,8 @@ class NameNodeLink:
                 log.warning("cannot delete blk_%d: %s", block.block_id, exc)
                 return
             log.info("deleted blk_%d: %s", block.block_id, deleted)
+        elif isinstance(command, p.TruncateCommand):
+            await self._truncate(command)
         elif isinstance(command, p.ReplicateCommand):
             # A transfer runs beside the heartbeats (a 128 MiB block takes a while).
             task = asyncio.create_task(self._replicate(command))
@@ -153,6 +156,21 @@ class NameNodeLink:
         else:
             log.info("namenode asks to register again")
             await self.register()
+
+    async def _truncate(self, command: p.TruncateCommand) -> None:
+        block = command.block
+        try:
+            cut = await asyncio.to_thread(
+                self._dn.store.truncate,
+                block.block_id,
+                command.new_length,
+                command.new_generation_stamp,
+            )
+        except (StorageError, ValueError) as exc:
+            log.warning("cannot truncate blk_%d: %s", block.block_id, exc)
+            return
+        log.info("truncated blk_%d to %d bytes", block.block_id, command.new_length)
+        await self.block_received(p.BlockModel.of(cut))
 
     async def _replicate(self, command: p.ReplicateCommand) -> None:
         from emr.hdfs.datanode.transfer import transfer_replica

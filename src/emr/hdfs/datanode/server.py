@@ -77,6 +77,8 @@ class DataNode:
         self.settings = settings
         self.datanode_id = f"{settings.host}:{port}"
         self.store = BlockStore(settings.store_dir)
+        #: Lease holders of the WebHDFS writes running here (renewed with every heartbeat).
+        self.writers: set[str] = set()
         self.peers = httpx.AsyncClient(
             headers={"Authorization": f"Bearer {settings.token}"},
             timeout=httpx.Timeout(60.0, connect=5.0),

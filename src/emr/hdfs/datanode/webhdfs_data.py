@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import logging
 import uuid
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
@@ -142,6 +142,16 @@ async def _write_body(writer: FileWriter, request: Request) -> p.BlockModel | No
         raise
 
 
+@contextlib.contextmanager
+def _holding_lease(dn: DataNode, call: dict[str, str]) -> Iterator[None]:
+    """The write's lease is renewed with every heartbeat while it runs here."""
+    dn.writers.add(call["client"])
+    try:
+        yield
+    finally:
+        dn.writers.discard(call["client"])
+
+
 def _client_call(path: str, params: Params) -> dict[str, str]:
     return {
         "path": path,
@@ -158,18 +168,19 @@ async def _create(dn: DataNode, path: str, params: Params, request: Request) -> 
         mode = int(permission, 8)
     except ValueError:
         raise IllegalArgumentException(f"Invalid permission: {permission}") from None
-    await dn.namenode.call_empty(
-        "create",
-        p.CreateRequest(
-            **call,
-            overwrite=params.get("overwrite", "false").lower() == "true",
-            replication=_int(params, "replication"),
-            block_size=block_size,
-            permission=mode,
-        ),
-    )
-    last = await _write_body(FileWriter(dn, call, block_size), request)
-    await dn.namenode.call_empty("complete", p.CompleteRequest(**call, last=last))
+    with _holding_lease(dn, call):
+        await dn.namenode.call_empty(
+            "create",
+            p.CreateRequest(
+                **call,
+                overwrite=params.get("overwrite", "false").lower() == "true",
+                replication=_int(params, "replication"),
+                block_size=block_size,
+                permission=mode,
+            ),
+        )
+        last = await _write_body(FileWriter(dn, call, block_size), request)
+        await dn.namenode.call_empty("complete", p.CompleteRequest(**call, last=last))
     rpc = params.get("namenoderpcaddress", dn.settings.namenode_url.split("//", 1)[-1])
     return Response(b"", 201, headers={"Location": f"hdfs://{rpc}{path}"}, media_type=None)
 
@@ -186,6 +197,12 @@ async def _file_block_size(dn: DataNode, path: str, user: str) -> int:
 
 async def _append(dn: DataNode, path: str, params: Params, request: Request) -> Response:
     call = _client_call(path, params)
+    with _holding_lease(dn, call):
+        await _append_as(dn, call, path, request)
+    return Response(b"", 200, media_type=None)
+
+
+async def _append_as(dn: DataNode, call: dict[str, str], path: str, request: Request) -> None:
     block_size = await _file_block_size(dn, path, call["user"])
     answer = await dn.namenode.call(
         "append", p.AppendRequest(**call, writer=dn.datanode_id), p.AppendAnswer
@@ -215,7 +232,6 @@ async def _append(dn: DataNode, path: str, params: Params, request: Request) -> 
     writer = FileWriter(dn, call, block_size, current=current)
     final = await _write_body(writer, request)
     await dn.namenode.call_empty("complete", p.CompleteRequest(**call, last=final))
-    return Response(b"", 200, media_type=None)
 
 
 async def _locations(

@@ -24,6 +24,7 @@ from emr.hdfs.namenode.inodes import INode, INodeDirectory, INodeFile, Tree
 from emr.hdfs.namenode.paths import components, is_valid_name
 from emr.hdfs.namenode.permissions import PermissionChecker, ResolvedPath, User
 from emr.hdfs.namenode.results import BlockOwner, FileStatus, OpenFile
+from emr.hdfs.types import Block
 
 __all__ = ["NamespaceCore", "NamespaceSettings"]
 
@@ -107,6 +108,13 @@ class NamespaceCore:
                     OpenFile(file.full_path(), lease.holder, lease.client_machine, lease.truncating)
                 )
         return found
+
+    def last_block(self, path: str) -> Block | None:
+        """The last block of the file at `path` (None: no blocks, or not a file)."""
+        node = self._tree.lookup(path)
+        if not isinstance(node, INodeFile) or not node.blocks:
+            return None
+        return node.blocks[-1]
 
     def block_owner(self, block_id: int) -> BlockOwner | None:
         """The file a block id belongs to (for block reports), or None for an unknown block."""

@@ -24,6 +24,7 @@ from emr.hdfs.blockmanager import (
     CorruptReplicaReported,
     DatanodeHeartbeat,
     DatanodeRegistered,
+    DecommissionRequested,
     FileBlocksAdded,
     NoDatanodesAvailable,
     ReregisterDatanode,
@@ -54,10 +55,14 @@ def _register(nn: NameNode, req: p.DatanodeRegistration, r: Request) -> dict[str
             hostname=req.datanode_id.rsplit(":", 1)[0],
         )
     )
+    if nn.is_excluded(req.datanode_id, req.datanode_id.rsplit(":", 1)[0]):
+        # Listed in dfs.hosts.exclude (registering after a refresh, or after a restart).
+        nn.feed(DecommissionRequested(at=_now(), datanode_id=req.datanode_id))
     return {}
 
 
 def _heartbeat(nn: NameNode, req: p.DatanodeHeartbeat, r: Request) -> p.HeartbeatAnswer:
+    nn.renew_leases(req.writers)
     actions = nn.feed(
         DatanodeHeartbeat(
             at=_now(),
@@ -100,6 +105,7 @@ def _corrupt(nn: NameNode, req: p.CorruptReplicaRequest, r: Request) -> dict[str
 
 def _create(nn: NameNode, req: p.CreateRequest, r: Request) -> dict[str, Any]:
     nn.check_writable(f"Cannot create file{req.path}")
+    nn.renew_leases([req.client])
     result = nn.namespace.create(
         req.path,
         user=User(req.user),
@@ -127,6 +133,7 @@ def _commit_block(nn: NameNode, block: p.BlockModel | None) -> None:
 
 def _add_block(nn: NameNode, req: p.AddBlockRequest, r: Request) -> p.LocatedBlock:
     nn.check_writable(f"Cannot add block to {req.path}")
+    nn.renew_leases([req.client])
     user = User(req.user)
     status = nn.namespace.get_file_status(req.path, user=user)
     try:
@@ -178,6 +185,7 @@ def _complete(nn: NameNode, req: p.CompleteRequest, r: Request) -> dict[str, Any
 
 def _append(nn: NameNode, req: p.AppendRequest, r: Request) -> p.AppendAnswer:
     nn.check_writable(f"Cannot append to file{req.path}")
+    nn.renew_leases([req.client])
     result = nn.namespace.append(
         req.path, user=User(req.user), client=req.client, client_machine=_host(r)
     )

@@ -6,9 +6,17 @@ and one event loop: WebHDFS for clients (`webhdfs.py`) and `/_dn/v1` for the Dat
 time and without awaiting in between, so neither needs a lock; after every call the edits it
 queued are appended to the EditLog (fsync) before the answer leaves.
 
-LIMITATIONS: lease expiry (a dead writer's file stays open), truncate inside a block,
-decommissioning and `dfsadmin -safemode` are not served yet; user groups are empty (only the
-NameNode's own user is a superuser).
+Leases: a WebHDFS write's lease holder is the DataNode running it, which renews it with every
+heartbeat (and every call it makes for the write). A lease not renewed for
+`dfs.namenode.lease-hard-limit-sec` (60 s here: the holder renews every second) belongs to a
+write that ended without closing its file — the DataNode died, or lost its client — and the
+NameNode recovers it: the last block keeps what its replicas finalized (the shortest, as
+HDFS's block recovery) or, if none did, is abandoned; then the file is closed.
+
+LIMITATIONS: truncate inside a block is not served; a recovered lease whose last block was
+reopened by an APPEND and has no replica of the new generation keeps the new stamp, so its
+old replicas count as stale (HDFS's block recovery would roll them forward); user groups are
+empty (only the NameNode's own user is a superuser).
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,7 +56,7 @@ from emr.hdfs.namenode.editlog import EditLog
 from emr.hdfs.namenode.errors import SafeModeException
 from emr.hdfs.namenode.namespace import Namespace
 from emr.hdfs.namenode.permissions import User
-from emr.hdfs.site import read_site_xml
+from emr.hdfs.site import read_hosts_file, read_site_xml
 from emr.hdfs.types import Block, DatanodeId
 from emr.hdfs.webhdfs_json import encode
 from emr.services.emr._machine import Action, Ignored
@@ -65,6 +73,10 @@ def now_ms() -> int:
 def json_response(body: dict[str, Any], status: int = 200) -> Response:
     """A WebHDFS JSON answer: deliberately no `application/json` (pyspark cannot decode it)."""
     return Response(encode(body), status_code=status, media_type=None)
+
+
+#: How often the holders of a block being truncated are asked again until one reports it.
+TRUNCATE_RETRY_SECONDS = 10.0
 
 
 def dead_node_timeout(site: dict[str, str]) -> float | None:
@@ -93,8 +105,12 @@ class NameNodeSettings:
     ls_limit: int = 1000
     checkpoint_every: int = 10_000
     tick_seconds: float = 1.0
+    #: dfs.namenode.lease-hard-limit-sec: a lease not renewed this long is recovered.
+    lease_hard_limit: float = 60.0
     namespace: NamespaceSettings = field(default_factory=NamespaceSettings)
     blockmanager: BlockManagerConfig = field(default_factory=BlockManagerConfig)
+    #: dfs.hosts.exclude: the hosts `dfsadmin -refreshNodes` decommissions (None: no file).
+    hosts_exclude: Path | None = None
 
     @classmethod
     def from_node_dir(
@@ -141,8 +157,12 @@ class NameNodeSettings:
             expected_datanodes=core_nodes,
             checkpoint_every=checkpoint_every,
             tick_seconds=tick_seconds,
+            lease_hard_limit=float(site.get("dfs.namenode.lease-hard-limit-sec", 60)),
             namespace=namespace,
             blockmanager=blockmanager,
+            hosts_exclude=Path(
+                site.get("dfs.hosts.exclude") or node_dir / "conf" / "dfs.hosts.exclude"
+            ),
         )
 
 
@@ -165,6 +185,12 @@ class NameNode:
         self.blocks = BlockManager(settings.blockmanager)
         self._commands: dict[DatanodeId, list[protocol.Command]] = defaultdict(list)
         self._next_datanode = 0
+        #: Lease holder → when it was last renewed (time.monotonic()).
+        self._renewed: dict[str, float] = {}
+        #: dfs.hosts.exclude as last read (at start and by `dfsadmin -refreshNodes`).
+        self.excluded_hosts = read_hosts_file(settings.hosts_exclude)
+        #: Block being cut by a TRUNCATE → when its holders were last asked to.
+        self._truncations_sent: dict[int, float] = {}
         by_file: dict[str, list[Block]] = defaultdict(list)
         open_files: dict[str, tuple[int, bool]] = {}
         for owner in self.namespace.blocks():
@@ -226,9 +252,123 @@ class NameNode:
             self.feed(BlocksRemoved(at=_now(), block_ids=[b.block_id for b in blocks]))
 
     def tick(self) -> None:
-        """The 1 s timer: dead DataNodes, then re-replication."""
+        """The 1 s timer: dead DataNodes, expired leases, then re-replication."""
         self.feed(HeartbeatCheck(at=_now()))
+        if not self.in_safe_mode:
+            self.recover_expired_leases()
         self.feed(ReplicationTick(at=_now()))
+
+    # --- leases --------------------------------------------------------------------------
+
+    def renew_leases(self, holders: Iterable[str]) -> None:
+        now = time.monotonic()
+        for holder in holders:
+            self._renewed[holder] = now
+
+    def recover_expired_leases(self) -> None:
+        """Close the open files whose holder stopped renewing (see the module docstring), and
+        the files being truncated whose last block a DataNode has cut.
+
+        A holder first seen here (e.g. after a restart) starts its grace period now."""
+        now = time.monotonic()
+        open_files = []
+        for open_file in self.namespace.open_files():
+            if open_file.truncating:
+                self._advance_truncation(open_file.path, now)
+            else:
+                open_files.append(open_file)
+        holders = {f.holder for f in open_files}
+        self._renewed = {h: t for h, t in self._renewed.items() if h in holders}
+        for open_file in open_files:
+            renewed = self._renewed.setdefault(open_file.holder, now)
+            if now - renewed >= self.settings.lease_hard_limit:
+                self._recover_lease(open_file.path, open_file.holder)
+                del self._renewed[open_file.holder]
+
+    def start_truncation(self, path: str, old: Block, cut: Block) -> None:
+        """A TRUNCATE inside a block: the holders of `old` cut it to `cut` (TruncateCommand);
+        the first one that reports `cut` closes the file (`_advance_truncation`)."""
+        holders = list(self.blocks.locations(old.block_id))
+        owner = self.namespace.block_owner(cut.block_id)
+        replication = owner.replication if owner is not None else len(holders)
+        self.feed(
+            FileBlocksAdded(
+                at=_now(),
+                blocks=[cut],
+                replication=replication,
+                under_construction=True,
+                expected_locations=holders,
+            )
+        )
+        self._send_truncations(old, cut, holders)
+
+    def _send_truncations(self, old: Block, cut: Block, holders: Iterable[DatanodeId]) -> None:
+        command = protocol.TruncateCommand(
+            block=protocol.BlockModel.of(old),
+            new_length=cut.num_bytes,
+            new_generation_stamp=cut.generation_stamp,
+        )
+        for datanode in holders:
+            self._commands[datanode].append(command)
+        self._truncations_sent[cut.block_id] = time.monotonic()
+
+    def _advance_truncation(self, path: str, now: float) -> None:
+        """Close a truncated file once a replica of its cut last block is reported; ask the
+        holders again now and then (commands die with a NameNode restart)."""
+        cut = self.namespace.last_block(path)
+        if cut is None:
+            return
+        replicas = self.blocks.reported_replicas(cut.block_id)
+        if any(r == cut for r in replicas.values()):
+            self.namespace.release_lease(path, last_block_length=cut.num_bytes, now=now_ms())
+            self.commit()
+            self._truncations_sent.pop(cut.block_id, None)
+            owner = self.namespace.block_owner(cut.block_id)
+            if owner is not None:
+                self.feed(
+                    FileBlocksAdded(at=_now(), blocks=[owner.block], replication=owner.replication)
+                )
+            return
+        sent = self._truncations_sent.get(cut.block_id)
+        if sent is None or now - sent >= TRUNCATE_RETRY_SECONDS:
+            stale = {n: r for n, r in replicas.items() if r.generation_stamp < cut.generation_stamp}
+            for datanode, old in stale.items():
+                self._send_truncations(old, cut, [datanode])
+
+    def _recover_lease(self, path: str, holder: str) -> None:
+        last = self.namespace.last_block(path)
+        length: int | None = None
+        abandoned = False
+        if last is not None:
+            replicas = [
+                r
+                for r in self.blocks.reported_replicas(last.block_id).values()
+                if r.generation_stamp == last.generation_stamp
+            ]
+            if replicas:
+                length = min(r.num_bytes for r in replicas)
+            elif last.num_bytes == 0:  # a new block no replica finalized
+                abandoned = self.namespace.abandon_block(
+                    path, client=holder, block_id=last.block_id
+                )
+        self.namespace.release_lease(path, last_block_length=length, now=now_ms())
+        self.commit()
+        log.warning(
+            "lease of %s expired for %s: closed (last block %s)",
+            path,
+            holder,
+            "abandoned" if abandoned else f"length {length}" if length is not None else "kept",
+        )
+        if last is None:
+            return
+        if abandoned:
+            self.blocks_removed([last])
+            return
+        owner = self.namespace.block_owner(last.block_id)
+        if owner is not None:
+            self.feed(
+                FileBlocksAdded(at=_now(), blocks=[owner.block], replication=owner.replication)
+            )
 
     @property
     def in_safe_mode(self) -> bool:
@@ -239,6 +379,11 @@ class NameNode:
         if self.in_safe_mode:
             tip = self.blocks.safe_mode_tip().removeprefix("Safe mode is ON. ")
             raise SafeModeException(f"{what}. Name node is in safe mode.\n{tip}")
+
+    def is_excluded(self, datanode_id: DatanodeId, hostname: str) -> bool:
+        """Whether dfs.hosts.exclude names the DataNode (by address, address:port or name)."""
+        address = datanode_id.rsplit(":", 1)[0]
+        return bool({datanode_id, address, hostname} & self.excluded_hosts)
 
     def live_datanodes(self) -> list[DatanodeId]:
         return [r.datanode_id for r in self.blocks.datanode_report() if r.alive]
@@ -286,6 +431,7 @@ def _now() -> datetime:
 
 def create_app(namenode: NameNode) -> Starlette:
     """The NameNode's HTTP app: WebHDFS and `/_dn/v1`, plus the 1 s timer in its lifespan."""
+    from emr.hdfs.namenode.admin import admin_routes
     from emr.hdfs.namenode.datanode_rpc import datanode_routes
     from emr.hdfs.namenode.webhdfs import webhdfs_endpoint
 
@@ -313,5 +459,6 @@ def create_app(namenode: NameNode) -> Starlette:
         Route("/webhdfs/v1", webhdfs_endpoint(namenode), methods=methods),
         Route("/webhdfs/v1/{path:path}", webhdfs_endpoint(namenode), methods=methods),
         *datanode_routes(namenode),
+        *admin_routes(namenode),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -22,7 +22,6 @@ from emr.hdfs.namenode.errors import (
     HdfsError,
     IllegalArgumentException,
     IOException,
-    UnsupportedOperationException,
 )
 from emr.hdfs.namenode.permissions import User
 from emr.hdfs.namenode.server import NameNode, _now, json_response, now_ms
@@ -313,16 +312,6 @@ def _truncate(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Res
     if new_length is None:
         raise _bad("newlength", "", "newlength is required")
     nn.check_writable(f"Cannot truncate for {path}")
-    located = nn.namespace.get_block_locations(path, user=user, now=now_ms())
-    if (
-        new_length >= 0
-        and not any(b.offset == new_length for b in located.blocks)
-        and new_length < located.file_length
-    ):
-        # Ours: cutting a replica needs a DataNode command the protocol does not have yet.
-        raise UnsupportedOperationException(
-            f"Truncate of {path} to {new_length}, inside a block, is not supported"
-        )
     client = f"webhdfs-truncate-{user.name}"
     host = r.client.host if r.client else ""
     result = nn.namespace.truncate(
@@ -330,6 +319,8 @@ def _truncate(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Res
     )
     nn.commit()
     nn.blocks_removed(result.removed_blocks)
+    if result.old_block is not None and result.truncated_block is not None:
+        nn.start_truncation(path, result.old_block, result.truncated_block)
     return json_response(wj.boolean(result.done))
 
 
