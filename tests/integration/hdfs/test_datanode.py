@@ -275,3 +275,43 @@ def test_truncate_inside_a_block_cuts_the_replicas(cluster: Any) -> None:
         url = f"http://{datanode.datanode_id}/webhdfs/v1/t.bin"
         response = httpx.get(url, params={"op": "OPEN", "user.name": "hdfs"}, timeout=30)
         assert response.content == data[:new_length] + b"after the cut"
+
+
+def test_an_append_whose_writer_dies_keeps_the_acknowledged_bytes(cluster: Any) -> None:
+    """An APPEND cut off before it finalized: the lease is recovered, the replicas still at
+    the older stamp are rolled forward, and the file reads as it was before the append."""
+    nn, datanodes = cluster(3)
+    data = os.urandom(BLOCK // 2)
+    create(nn, "/appended.bin", data)
+    holders = locations(nn, "/appended.bin")[0]
+    query = {"op": "APPEND", "user.name": "hdfs"}
+    location = httpx.post(_url(nn, "/appended.bin"), params=query, timeout=10).headers["location"]
+    writer = next(d for d in datanodes if d.datanode_id in location)
+    client = subprocess.Popen(
+        [sys.executable, "-c", STALLED_CLIENT.replace("httpx.put", "httpx.post"), location, "5000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert client.stdout is not None
+        assert client.stdout.readline() == "sent\n"
+        assert under_construction(nn, "/appended.bin")
+        # The node writing the append dies; if it held no replica, the first holder does.
+        victim = (
+            writer
+            if writer.datanode_id in holders
+            else next(d for d in datanodes if d.datanode_id == holders[0])
+        )
+        victim.stop(signal.SIGKILL)
+    finally:
+        client.kill()
+        client.wait(10)
+        if client.stdout is not None:
+            client.stdout.close()
+    wait_for(lambda: not under_construction(nn, "/appended.bin"))
+    assert read(nn, "/appended.bin") == data
+    survivors = sorted(d.datanode_id for d in datanodes if d is not victim)
+    wait_for(lambda: locations(nn, "/appended.bin") == [survivors])
+    append(nn, "/appended.bin", b"and more")
+    assert read(nn, "/appended.bin") == data + b"and more"

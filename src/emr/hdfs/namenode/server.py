@@ -11,12 +11,12 @@ heartbeat (and every call it makes for the write). A lease not renewed for
 `dfs.namenode.lease-hard-limit-sec` (60 s here: the holder renews every second) belongs to a
 write that ended without closing its file — the DataNode died, or lost its client — and the
 NameNode recovers it: the last block keeps what its replicas finalized (the shortest, as
-HDFS's block recovery) or, if none did, is abandoned; then the file is closed.
+HDFS's block recovery) or, if none did, is abandoned; then the file is closed. A block an
+APPEND reopened whose replicas all still have the older stamp (the append never finalized) is
+rolled forward: closed at their length, and their holders restamp them (a TruncateCommand to
+the same length), so the bytes acknowledged before the append stay readable.
 
-LIMITATIONS: truncate inside a block is not served; a recovered lease whose last block was
-reopened by an APPEND and has no replica of the new generation keeps the new stamp, so its
-old replicas count as stale (HDFS's block recovery would roll them forward); user groups are
-empty (only the NameNode's own user is a superuser).
+LIMITATIONS: user groups are empty (only the NameNode's own user is a superuser).
 """
 
 from __future__ import annotations
@@ -339,14 +339,18 @@ class NameNode:
         last = self.namespace.last_block(path)
         length: int | None = None
         abandoned = False
+        restamp: dict[DatanodeId, Block] = {}
         if last is not None:
-            replicas = [
-                r
-                for r in self.blocks.reported_replicas(last.block_id).values()
-                if r.generation_stamp == last.generation_stamp
-            ]
-            if replicas:
-                length = min(r.num_bytes for r in replicas)
+            replicas = self.blocks.reported_replicas(last.block_id)
+            current = [r for r in replicas.values() if r.generation_stamp == last.generation_stamp]
+            older = {
+                n: r for n, r in replicas.items() if r.generation_stamp < last.generation_stamp
+            }
+            if current:
+                length = min(r.num_bytes for r in current)
+            elif older:  # an append that never finalized: roll the old replicas forward
+                length = min(r.num_bytes for r in older.values())
+                restamp = older
             elif last.num_bytes == 0:  # a new block no replica finalized
                 abandoned = self.namespace.abandon_block(
                     path, client=holder, block_id=last.block_id
@@ -369,6 +373,14 @@ class NameNode:
             self.feed(
                 FileBlocksAdded(at=_now(), blocks=[owner.block], replication=owner.replication)
             )
+            for datanode, replica in restamp.items():
+                self._commands[datanode].append(
+                    protocol.TruncateCommand(
+                        block=protocol.BlockModel.of(replica),
+                        new_length=owner.block.num_bytes,
+                        new_generation_stamp=owner.block.generation_stamp,
+                    )
+                )
 
     @property
     def in_safe_mode(self) -> bool:
