@@ -13,8 +13,8 @@ write that ended without closing its file — the DataNode died, or lost its cli
 NameNode recovers it: the last block keeps what its replicas finalized (the shortest, as
 HDFS's block recovery) or, if none did, is abandoned; then the file is closed. A block an
 APPEND reopened whose replicas all still have the older stamp (the append never finalized) is
-rolled forward: closed at their length, and their holders restamp them (a TruncateCommand to
-the same length), so the bytes acknowledged before the append stay readable.
+rolled forward first: their holders restamp them (a TruncateCommand to their length) and the
+file closes once one reports, so the bytes acknowledged before the append stay readable.
 
 LIMITATIONS: user groups are empty (only the NameNode's own user is a superuser).
 """
@@ -27,7 +27,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -281,8 +281,8 @@ class NameNode:
         self._renewed = {h: t for h, t in self._renewed.items() if h in holders}
         for open_file in open_files:
             renewed = self._renewed.setdefault(open_file.holder, now)
-            if now - renewed >= self.settings.lease_hard_limit:
-                self._recover_lease(open_file.path, open_file.holder)
+            expired = now - renewed >= self.settings.lease_hard_limit
+            if expired and self._recover_lease(open_file.path, open_file.holder, now):
                 del self._renewed[open_file.holder]
 
     def start_truncation(self, path: str, old: Block, cut: Block) -> None:
@@ -335,22 +335,28 @@ class NameNode:
             for datanode, old in stale.items():
                 self._send_truncations(old, cut, [datanode])
 
-    def _recover_lease(self, path: str, holder: str) -> None:
+    def _recover_lease(self, path: str, holder: str, now: float) -> bool:
+        """Close `path` for its expired `holder`; False while its last block is being rolled
+        forward (the holders restamp their older replicas, then a later tick closes it)."""
         last = self.namespace.last_block(path)
         length: int | None = None
         abandoned = False
-        restamp: dict[DatanodeId, Block] = {}
         if last is not None:
             replicas = self.blocks.reported_replicas(last.block_id)
             current = [r for r in replicas.values() if r.generation_stamp == last.generation_stamp]
             older = {
                 n: r for n, r in replicas.items() if r.generation_stamp < last.generation_stamp
             }
+            if not current and older:  # an append that never finalized: roll forward first
+                sent = self._truncations_sent.get(last.block_id)
+                if sent is None or now - sent >= TRUNCATE_RETRY_SECONDS:
+                    cut = replace(last, num_bytes=min(r.num_bytes for r in older.values()))
+                    for datanode, replica in older.items():
+                        self._send_truncations(replica, cut, [datanode])
+                return False
+            self._truncations_sent.pop(last.block_id, None)
             if current:
                 length = min(r.num_bytes for r in current)
-            elif older:  # an append that never finalized: roll the old replicas forward
-                length = min(r.num_bytes for r in older.values())
-                restamp = older
             elif last.num_bytes == 0:  # a new block no replica finalized
                 abandoned = self.namespace.abandon_block(
                     path, client=holder, block_id=last.block_id
@@ -363,24 +369,13 @@ class NameNode:
             holder,
             "abandoned" if abandoned else f"length {length}" if length is not None else "kept",
         )
-        if last is None:
-            return
-        if abandoned:
+        if last is not None and abandoned:
             self.blocks_removed([last])
-            return
-        owner = self.namespace.block_owner(last.block_id)
-        if owner is not None:
+        elif last is not None and (owner := self.namespace.block_owner(last.block_id)):
             self.feed(
                 FileBlocksAdded(at=_now(), blocks=[owner.block], replication=owner.replication)
             )
-            for datanode, replica in restamp.items():
-                self._commands[datanode].append(
-                    protocol.TruncateCommand(
-                        block=protocol.BlockModel.of(replica),
-                        new_length=owner.block.num_bytes,
-                        new_generation_stamp=owner.block.generation_stamp,
-                    )
-                )
+        return True
 
     @property
     def in_safe_mode(self) -> bool:
