@@ -49,9 +49,9 @@ class Endpoint:
 
 
 @contextmanager
-def emr_server() -> Iterator[Endpoint]:
-    """An `emr server` on a free port with a throwaway data dir."""
-    data_dir = Path(tempfile.mkdtemp(prefix="emr-bench-"))
+def emr_server(parent: Path | None = None) -> Iterator[Endpoint]:
+    """An `emr server` on a free port with a throwaway data dir (under `parent` if given)."""
+    data_dir = Path(tempfile.mkdtemp(prefix="emr-bench-", dir=parent))
     process = subprocess.Popen(
         [sys.executable, "-m", "emr", "server", "--port", "0", "--data-dir", str(data_dir),
          "--log-level", "warning"],

@@ -27,7 +27,8 @@ def _measure(endpoint: Endpoint) -> tuple[float, float]:
     client = _client(endpoint)
 
     def make_call() -> Callable[[], object]:
-        return _client(endpoint).get_caller_identity
+        call: Callable[[], object] = _client(endpoint).get_caller_identity
+        return call
 
     return latency_ms(client.get_caller_identity, SEQUENTIAL_CALLS), throughput(
         make_call, THREADS, CALLS_PER_THREAD
