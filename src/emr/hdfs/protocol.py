@@ -43,9 +43,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from emr.hdfs.types import Block
 
 __all__ = [
-    "DATANODE_PORT",
-    "NAMENODE_HTTP_PORT",
-    "NAMENODE_RPC_PORT",
     "PREFIX",
     "AddBlockRequest",
     "AppendAnswer",
@@ -68,11 +65,6 @@ __all__ = [
     "TruncateCommand",
 ]
 
-#: The NameNode's WebHDFS port, and the port `fs.defaultFS = hdfs://<master>:8020` advertises
-#: (Spark's WebHDFS client dials it for hdfs:// URIs): the NameNode serves the same app on both.
-NAMENODE_HTTP_PORT = 9870
-NAMENODE_RPC_PORT = 8020
-DATANODE_PORT = 9864
 PREFIX = "/_dn/v1"
 
 

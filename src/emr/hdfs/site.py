@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
-from emr.hdfs.protocol import NAMENODE_HTTP_PORT
+from emr.hdfs.ports import NAMENODE_HTTP_PORT
 
 __all__ = ["HadoopConf", "current_user", "parse_hosts", "read_hosts_file", "read_site_xml"]
 

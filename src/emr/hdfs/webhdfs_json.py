@@ -132,6 +132,11 @@ def boolean(value: bool) -> dict[str, Any]:
     return {"boolean": value}
 
 
+def fs_status(capacity: int, used: int, remaining: int) -> dict[str, Any]:
+    """GETSTATUS (Hadoop 3.3+): the file system's capacity, DFS used and remaining bytes."""
+    return {"FsStatus": {"capacity": capacity, "used": used, "remaining": remaining}}
+
+
 def home_path(path: str) -> dict[str, Any]:
     """GETHOMEDIRECTORY (and GETTRASHROOT): {"Path": "/user/<name>"}."""
     return {"Path": path}

@@ -17,6 +17,14 @@ from pathlib import PurePath
 from typing import Final
 from xml.sax.saxutils import escape
 
+from emr.hdfs.ports import (
+    DATANODE_HTTP_PORT,
+    DATANODE_IPC_PORT,
+    DATANODE_PORT,
+    NAMENODE_HTTP_PORT,
+    NAMENODE_RPC_PORT,
+)
+
 __all__ = [
     "CONF_FILES",
     "NodeFacts",
@@ -29,11 +37,6 @@ __all__ = [
     "render_spark_defaults",
 ]
 
-NAMENODE_RPC_PORT: Final = 8020
-NAMENODE_HTTP_PORT: Final = 9870
-DATANODE_PORT: Final = 9866
-DATANODE_HTTP_PORT: Final = 9864
-DATANODE_IPC_PORT: Final = 9867
 RESOURCEMANAGER_PORT: Final = 8032
 SCHEDULER_PORT: Final = 8030
 RESOURCE_TRACKER_PORT: Final = 8031

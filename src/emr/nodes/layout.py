@@ -3,13 +3,15 @@
     <root>/<cluster-id>/<instance-id>/      0700
         agent.json                          0600: AgentConfig (token, cluster credentials)
         conf/    core-site.xml … spark-env.sh (hadoop_conf.py)
-        bin/     spark-submit hadoop hdfs yarn hadoop-streaming aws (first on PATH)
+        bin/     hadoop hdfs (the FS shell, emr.hdfs.shell), spark-submit yarn
+                 hadoop-streaming (shims), aws (first on PATH)
         lib/     jars tools look up by name (none yet)
         logs/    agent.log, bootstrap-actions/<n>/, steps/<step-id>/
         data/    bootstrap-actions/<n>/, steps/<step-id>/, local state of daemons
 
-Why a shim for tools that do not exist yet: a step that runs `spark-submit` should fail
-with a message saying so, not with "command not found" from somewhere else on PATH.
+`hadoop` and `hdfs` run `python -m emr.hdfs.shell <tool>` with emr's own Python. Why a shim
+for tools that do not exist yet: a step that runs `spark-submit` should fail with a message
+saying so, not with "command not found" from somewhere else on PATH.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from emr.nodes.hadoop_conf import NodeFacts, render_conf
 from emr.nodes.protocol import AGENT_CONFIG_FILE, AgentConfig
 
 __all__ = [
+    "HADOOP_TOOLS",
     "TOOL_SHIMS",
     "NodeLayout",
     "find_java_home",
@@ -35,7 +38,9 @@ __all__ = [
 ]
 
 #: Tools every node offers on PATH that this platform does not provide yet.
-TOOL_SHIMS: Final = ("spark-submit", "hadoop", "hdfs", "yarn", "hadoop-streaming")
+TOOL_SHIMS: Final = ("spark-submit", "yarn", "hadoop-streaming")
+#: Hadoop's commands, served by emr.hdfs.shell (`hadoop jar` answers "not available yet").
+HADOOP_TOOLS: Final = ("hadoop", "hdfs")
 _DIRS: Final = ("conf", "bin", "lib", "logs", "data")
 
 
@@ -120,10 +125,17 @@ def _shim_aws(python_dir: Path) -> str:
     )
 
 
+def _hadoop_tool(name: str, python_dir: Path) -> str:
+    # The interpreter's own name (python, python3, python3.11): not every bin dir has them all.
+    python = shlex.quote(str(python_dir / Path(sys.executable).name))
+    return f'#!/bin/sh\nexec {python} -m emr.hdfs.shell {name} "$@"\n'
+
+
 def write_node(layout: NodeLayout, config: AgentConfig, python_dir: Path | None = None) -> None:
     """Create the node directory: private dirs, agent.json, conf/ and bin/.
 
-    `python_dir` is where the aws cli next to emr's Python lives (default: sys.executable's).
+    `python_dir` is the bin dir of emr's Python and the aws cli next to it (default:
+    sys.executable's).
     """
     _private_dir(layout.path)
     for name in _DIRS:
@@ -142,9 +154,11 @@ def write_node(layout: NodeLayout, config: AgentConfig, python_dir: Path | None 
     for file_name, text in render_conf(facts, config.configurations).items():
         _write(layout.conf / file_name, text, 0o600)
 
+    python_dir = python_dir or Path(sys.executable).parent
     for tool in TOOL_SHIMS:
         _write(layout.bin / tool, _shim_not_available(tool), 0o700)
-    python_dir = python_dir or Path(sys.executable).parent
+    for tool in HADOOP_TOOLS:
+        _write(layout.bin / tool, _hadoop_tool(tool, python_dir), 0o700)
     _write(layout.bin / "aws", _shim_aws(python_dir), 0o700)
 
 

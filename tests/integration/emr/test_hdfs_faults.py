@@ -66,6 +66,30 @@ class HdfsCluster:
         node_dir = Path(cmdline[cmdline.index("--node-dir") + 1])
         return node_dir / "data" / "datanode" / "finalized"
 
+    def datanodes(self) -> list[str]:
+        groups = ["CORE"]
+        instances = self.emr.list_instances(ClusterId=self.cluster_id, InstanceGroupTypes=groups)
+        return [f"{i['PrivateIpAddress']}:9864" for i in instances["Instances"]]
+
+    def pipeline_peer(self, writer: str) -> str:
+        """The other DataNode of the block `writer` is writing now: the one node besides it
+        with a replica being written (in its store's rbw/)."""
+        deadline = time.monotonic() + 30
+        while True:
+            writing = [
+                datanode
+                for datanode in self.datanodes()
+                if datanode != writer
+                and any(
+                    path.name.startswith("blk_") and not path.name.endswith(".meta")
+                    for path in (self.store_dir(datanode).parent / "rbw").iterdir()
+                )
+            ]
+            if len(writing) == 1:
+                return writing[0]
+            assert time.monotonic() < deadline, f"no single pipeline peer: {writing}"
+            time.sleep(0.1)
+
     def kill(self, datanode: str) -> None:
         process = self.datanode_process(datanode)
         process.kill()
@@ -160,9 +184,7 @@ def test_a_datanode_killed_while_a_client_writes(hdfs_cluster: HdfsCluster) -> N
         thread.start()
         try:
             assert reached.wait(60), "the write did not start"
-            # The file is under construction: its last block lists the write's pipeline.
-            pipeline = cluster.block_locations(client, "/user/hadoop/big.bin")[-1]["names"]
-            victim = next(node for node in pipeline if node != writer_node)
+            victim = cluster.pipeline_peer(writer_node)
             cluster.kill(victim)
         finally:
             resume.set()

@@ -372,8 +372,9 @@ def test_exec_streams_output_and_the_exit_code(receiver: EventReceiver, tmp_path
             assert (code, out) == (127, b"")
             assert err == b"definitely-not-a-command: command not found\n"
 
+            # The node's `hdfs` is the real shell; this test's cluster runs no NameNode.
             code, _, err = await asyncio.to_thread(run, ["hdfs", "dfs", "-ls", "/"])
-            assert (code, err) == (1, b"hdfs: not available yet on this platform\n")
+            assert code == 1 and err.startswith(b"ls: Call From "), err
 
     asyncio.run(scenario())
 

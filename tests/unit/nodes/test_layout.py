@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from emr.nodes.layout import TOOL_SHIMS, NodeLayout, find_java_home, node_environment, write_node
+from emr.nodes.layout import (
+    HADOOP_TOOLS,
+    TOOL_SHIMS,
+    NodeLayout,
+    find_java_home,
+    node_environment,
+    write_node,
+)
 from emr.nodes.protocol import AgentConfig
 
 
@@ -59,6 +67,11 @@ def test_write_node_creates_a_private_directory(tmp_path: Path) -> None:
         shim = layout.bin / tool
         assert os.access(shim, os.X_OK)
         assert f"{tool}: not available yet on this platform" in shim.read_text()
+    python = tmp_path / "venv" / "bin" / Path(sys.executable).name
+    for tool in HADOOP_TOOLS:
+        shim = layout.bin / tool
+        assert os.access(shim, os.X_OK)
+        assert shim.read_text() == f'#!/bin/sh\nexec {python} -m emr.hdfs.shell {tool} "$@"\n'
     aws = (layout.bin / "aws").read_text()
     assert f"exec {tmp_path / 'venv' / 'bin' / 'aws'} " in aws
 

@@ -13,7 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from emr.hdfs import protocol
+from emr.hdfs import ports
 from emr.hdfs.daemon import configure_logging, serve
 from emr.hdfs.datanode.server import DataNode, DataNodeSettings, create_app
 from emr.net import listen_tcp
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emr.hdfs.datanode")
     parser.add_argument("--node-dir", type=Path, required=True)
     parser.add_argument("--bind", help="address to listen on (default: private_ip)")
-    parser.add_argument("--port", type=int, default=protocol.DATANODE_PORT)
+    parser.add_argument("--port", type=int, default=ports.DATANODE_HTTP_PORT)
     parser.add_argument("--namenode", help="NameNode URL (default: http://<master_ip>:9870)")
     parser.add_argument(
         "--heartbeat", type=float, help="seconds between beats (default: dfs.heartbeat.interval)"

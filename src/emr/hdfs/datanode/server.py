@@ -23,9 +23,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emr.hdfs import protocol
 from emr.hdfs import webhdfs_json as wj
 from emr.hdfs.datanode.storage import BlockStore
+from emr.hdfs.ports import NAMENODE_HTTP_PORT
 from emr.hdfs.site import read_site_xml
 
 __all__ = ["DataNode", "DataNodeSettings", "create_app"]
@@ -63,7 +63,7 @@ class DataNodeSettings:
             store_dir=node_dir / "data" / "datanode",
             token=config.token,
             host=bind or config.private_ip,
-            namenode_url=namenode_url or f"http://{config.master_ip}:{protocol.NAMENODE_HTTP_PORT}",
+            namenode_url=namenode_url or f"http://{config.master_ip}:{NAMENODE_HTTP_PORT}",
             heartbeat_seconds=heartbeat_seconds,
         )
 

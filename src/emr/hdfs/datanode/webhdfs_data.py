@@ -80,6 +80,8 @@ class FileWriter:
         self._previous: p.BlockModel | None = None
         #: DataNodes that failed in one of this write's pipelines.
         self._excluded: list[str] = []
+        #: The previous block, finalizing while the next one is written.
+        self._finishing: asyncio.Task[None] | None = None
 
     async def write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -110,23 +112,40 @@ class FileWriter:
                 await self._end_block()
 
     async def _end_block(self) -> None:
+        """Close the current block; it finalizes (fsync, the pipeline's answer) while the next
+        one is written, and the one before it must have finished by now."""
         assert self._sink is not None
         sink, self._sink = self._sink, None
+        await self._finished()
+        self._previous = p.BlockModel(
+            block_id=sink.block_id, generation_stamp=sink.generation_stamp, num_bytes=sink.length
+        )
+        self._finishing = asyncio.create_task(self._finish(sink))
+
+    async def _finish(self, sink: PipelineWriter) -> None:
         block = await sink.finish()
         self._excluded += [node for node in sink.lost if node not in self._excluded]
         if sink.local is not None:
             await self._dn.namenode.block_received(block)
-        self._previous = block
+
+    async def _finished(self) -> None:
+        if self._finishing is not None:
+            finishing, self._finishing = self._finishing, None
+            await finishing
 
     async def close(self) -> p.BlockModel | None:
-        """Finish the last block; the file's last block with its length."""
+        """Finish the last block and wait for every block to be durable; the file's last
+        block with its length."""
         if self._sink is not None:
             await self._end_block()
+        await self._finished()
         return self._previous
 
     def abort(self) -> None:
         if self._sink is not None:
             self._sink.abort()
+        if self._finishing is not None:
+            self._finishing.cancel()  # its sink aborts itself
 
 
 async def _write_body(writer: FileWriter, request: Request) -> p.BlockModel | None:

@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from emr.hdfs import protocol
+from emr.hdfs import ports
 from emr.hdfs.daemon import configure_logging, serve
 from emr.hdfs.namenode.server import NameNode, NameNodeSettings, create_app
 from emr.net import listen_tcp
@@ -24,8 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emr.hdfs.namenode")
     parser.add_argument("--node-dir", type=Path, required=True)
     parser.add_argument("--bind", help="address to listen on (default: master_ip)")
-    parser.add_argument("--http-port", type=int, default=protocol.NAMENODE_HTTP_PORT)
-    parser.add_argument("--rpc-port", type=int, default=protocol.NAMENODE_RPC_PORT)
+    parser.add_argument("--http-port", type=int, default=ports.NAMENODE_HTTP_PORT)
+    parser.add_argument("--rpc-port", type=int, default=ports.NAMENODE_RPC_PORT)
     parser.add_argument("--heartbeat-timeout", type=float, help="seconds until a DataNode is dead")
     parser.add_argument("--tick", type=float, default=1.0, help="timer period in seconds")
     parser.add_argument("--checkpoint-every", type=int, default=10_000, help="edits")

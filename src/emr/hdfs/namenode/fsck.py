@@ -26,14 +26,12 @@ from emr.hdfs.types import Block, DatanodeId
 
 __all__ = [
     "DEFAULT_RACK",
-    "HADOOP_VERSION",
     "FsckOptions",
     "FsckReport",
     "run_fsck",
     "storage_id",
 ]
 
-HADOOP_VERSION: Final = "3.3.6"
 DEFAULT_RACK: Final = wj.DEFAULT_RACK
 
 

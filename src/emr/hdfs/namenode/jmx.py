@@ -19,9 +19,10 @@ from emr.hdfs.blockmanager import (
     AdminState,
     DatanodeReport,
 )
-from emr.hdfs.namenode.fsck import DEFAULT_RACK, HADOOP_VERSION
+from emr.hdfs.namenode.fsck import DEFAULT_RACK
 from emr.hdfs.namenode.permissions import User
 from emr.hdfs.namenode.server import NameNode
+from emr.services.emr.releases import HADOOP_VERSION
 
 __all__ = ["datanode_name", "jmx_beans", "namespace_identity", "non_dfs_used"]
 

@@ -56,6 +56,7 @@ from emr.hdfs.namenode.editlog import EditLog
 from emr.hdfs.namenode.errors import SafeModeException
 from emr.hdfs.namenode.namespace import Namespace
 from emr.hdfs.namenode.permissions import User
+from emr.hdfs.ports import NAMENODE_RPC_PORT
 from emr.hdfs.site import read_hosts_file, read_site_xml
 from emr.hdfs.types import Block, DatanodeId
 from emr.hdfs.webhdfs_json import encode
@@ -171,7 +172,7 @@ class NameNode:
 
     def __init__(self, settings: NameNodeSettings) -> None:
         self.settings = settings
-        self.rpc_port = protocol.NAMENODE_RPC_PORT
+        self.rpc_port = NAMENODE_RPC_PORT
         self.editlog = EditLog(settings.state_dir)
         image, records = self.editlog.load()
         if image is None:

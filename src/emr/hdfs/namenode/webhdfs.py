@@ -107,6 +107,18 @@ def _homedirectory(nn: NameNode, path: str, user: User, p: Params, r: Request) -
     return json_response(wj.home_path(nn.namespace.get_home_directory(user)))
 
 
+def _status(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Response:
+    """GETSTATUS: the live DataNodes' capacity (the path is not looked at, as in HDFS)."""
+    live = [d for d in nn.blocks.datanode_report() if d.alive]
+    return json_response(
+        wj.fs_status(
+            capacity=sum(d.capacity_bytes for d in live),
+            used=sum(d.used_bytes for d in live),
+            remaining=sum(d.remaining_bytes for d in live),
+        )
+    )
+
+
 def _blocklocations(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Response:
     located = nn.namespace.get_block_locations(
         path, user=user, offset=_int(p, "offset", 0) or 0, length=_int(p, "length"), now=now_ms()
@@ -332,6 +344,7 @@ _HANDLERS: dict[str, dict[str, Handler]] = {
         "LISTSTATUS_BATCH": _liststatus_batch,
         "GETCONTENTSUMMARY": _contentsummary,
         "GETHOMEDIRECTORY": _homedirectory,
+        "GETSTATUS": _status,
         "GETFILEBLOCKLOCATIONS": _blocklocations,
         "OPEN": _open,
         "GETFILECHECKSUM": _checksum,

@@ -71,7 +71,8 @@ async def _until_hdfs_ready(node: Node) -> None:
     """Poll the NameNode until it left safe mode and every core node's DataNode registered."""
     import httpx  # only masters pay for it, once the NameNode is already starting
 
-    from emr.hdfs.protocol import NAMENODE_HTTP_PORT, PREFIX
+    from emr.hdfs.ports import NAMENODE_HTTP_PORT
+    from emr.hdfs.protocol import PREFIX
 
     url = f"http://{node.config.master_ip}:{NAMENODE_HTTP_PORT}{PREFIX}/status"
     headers = {"Authorization": f"Bearer {node.config.token}"}

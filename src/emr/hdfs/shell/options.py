@@ -1,0 +1,62 @@
+"""Hadoop's CommandFormat: leading `-opt` flags (no bundling: `-rf` is an illegal option),
+`--` ends them, `-` alone is an argument (stdin), then a count check on what is left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from emr.hdfs.shell.errors import UsageError
+
+__all__ = ["ParsedOptions", "parse_options"]
+
+UNBOUNDED = 1 << 31
+
+
+@dataclass
+class ParsedOptions:
+    """Flags seen (by name, without the dash), options with values, and the arguments left."""
+
+    flags: set[str] = field(default_factory=set)
+    values: dict[str, str] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)
+
+    def __contains__(self, flag: str) -> bool:
+        return flag in self.flags
+
+
+def parse_options(
+    args: list[str],
+    *,
+    min_args: int = 0,
+    max_args: int = UNBOUNDED,
+    flags: tuple[str, ...] = (),
+    with_value: tuple[str, ...] = (),
+) -> ParsedOptions:
+    """Parse like CommandFormat.parse (UsageError carries Hadoop's message)."""
+    parsed = ParsedOptions()
+    rest = list(args)
+    while rest:
+        arg = rest[0]
+        if not arg.startswith("-") or arg == "-":
+            break
+        if arg == "--":
+            rest.pop(0)
+            break
+        name = arg[1:]
+        if name in flags:
+            rest.pop(0)
+            parsed.flags.add(name)
+        elif name in with_value:
+            rest.pop(0)
+            value = ""
+            if rest and len(rest) > min_args and not rest[0].startswith("-"):
+                value = rest.pop(0)
+            parsed.values[name] = value
+        else:
+            raise UsageError(f"Illegal option {arg}")
+    if len(rest) < min_args:
+        raise UsageError(f"Not enough arguments: expected {min_args} but got {len(rest)}")
+    if len(rest) > max_args:
+        raise UsageError(f"Too many arguments: expected {max_args} but got {len(rest)}")
+    parsed.args = rest
+    return parsed
