@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import fsspec  # type: ignore[import-untyped, unused-ignore]
-import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
-import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
+import fsspec
+import hdfs
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import requests
 
-import hdfs  # type: ignore[import-untyped, unused-ignore]
 from tests.conftest import RunningServer
 from tests.integration.emr.conftest import SharedCluster
 
