@@ -18,8 +18,6 @@ from emr.services.emr.releases import HADOOP_VERSION
 
 __all__ = ["main"]
 
-#: The Hadoop of EMR 7.x.
-
 _HDFS_USAGE = """Usage: hdfs [OPTIONS] SUBCOMMAND [SUBCOMMAND OPTIONS]
 
   OPTIONS is none or any of:
