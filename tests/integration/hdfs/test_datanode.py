@@ -4,6 +4,7 @@ replica and a killed DataNode."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -198,17 +199,37 @@ def test_killed_datanode_reads_survive_and_factor_returns(cluster: Any) -> None:
     assert read(nn, "/k.bin") == data
 
 
-#: A WebHDFS client in a process of its own: sends argv[2] bytes of zeros to the DataNode
-#: URL argv[1], says so, then stalls until it is killed.
+#: A WebHDFS client in a process of its own: sends argv[3] bytes of zeros with method
+#: argv[1] to the DataNode URL argv[2], says so, then stalls until it is killed.
 STALLED_CLIENT = """
 import sys, time, httpx
 def body():
-    yield bytes(int(sys.argv[2]))
+    yield bytes(int(sys.argv[3]))
     print("sent", flush=True)
     time.sleep(120)
     yield b"never"
-httpx.put(sys.argv[1], content=body(), timeout=180)
+httpx.request(sys.argv[1], sys.argv[2], content=body(), timeout=180)
 """
+
+
+@contextlib.contextmanager
+def stalled_client(method: str, location: str, size: int) -> Iterator[None]:
+    """A client that has sent `size` bytes of a write and stalls; killed at the end."""
+    client = subprocess.Popen(
+        [sys.executable, "-c", STALLED_CLIENT, method.upper(), location, str(size)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert client.stdout is not None
+        assert client.stdout.readline() == "sent\n"
+        yield
+    finally:
+        client.kill()
+        client.wait(10)
+        if client.stdout is not None:
+            client.stdout.close()
 
 
 def under_construction(nn: NameNodeProcess, path: str) -> bool:
@@ -230,25 +251,12 @@ def test_an_abandoned_write_has_its_lease_recovered(cluster: Any, failure: str) 
     query = {"op": "CREATE", "user.name": "hdfs", "replication": "2"}
     location = httpx.put(_url(nn, "/lease.bin"), params=query, timeout=10).headers["location"]
     writer = next(d for d in datanodes if d.datanode_id in location)
-    client = subprocess.Popen(
-        [sys.executable, "-c", STALLED_CLIENT, location, str(size)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert client.stdout is not None
-        assert client.stdout.readline() == "sent\n"
+    with stalled_client("put", location, size):
         # Two blocks listed: the second got its length when the third was added.
         wait_for(lambda: len(locations(nn, "/lease.bin")) == 2)
         assert under_construction(nn, "/lease.bin")
         if failure == "writer DataNode killed":
             writer.stop(signal.SIGKILL)
-    finally:
-        client.kill()
-        client.wait(10)
-        if client.stdout is not None:
-            client.stdout.close()
     wait_for(lambda: not under_construction(nn, "/lease.bin"))
     assert read(nn, "/lease.bin") == bytes(2 * BLOCK)
     create(nn, "/lease.bin", b"overwritten")
@@ -287,15 +295,7 @@ def test_an_append_whose_writer_dies_keeps_the_acknowledged_bytes(cluster: Any) 
     query = {"op": "APPEND", "user.name": "hdfs"}
     location = httpx.post(_url(nn, "/appended.bin"), params=query, timeout=10).headers["location"]
     writer = next(d for d in datanodes if d.datanode_id in location)
-    client = subprocess.Popen(
-        [sys.executable, "-c", STALLED_CLIENT.replace("httpx.put", "httpx.post"), location, "5000"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert client.stdout is not None
-        assert client.stdout.readline() == "sent\n"
+    with stalled_client("post", location, 5000):
         assert under_construction(nn, "/appended.bin")
         # The node writing the append dies; if it held no replica, the first holder does.
         victim = (
@@ -304,11 +304,6 @@ def test_an_append_whose_writer_dies_keeps_the_acknowledged_bytes(cluster: Any) 
             else next(d for d in datanodes if d.datanode_id == holders[0])
         )
         victim.stop(signal.SIGKILL)
-    finally:
-        client.kill()
-        client.wait(10)
-        if client.stdout is not None:
-            client.stdout.close()
     wait_for(lambda: not under_construction(nn, "/appended.bin"))
     assert read(nn, "/appended.bin") == data
     survivors = sorted(d.datanode_id for d in datanodes if d is not victim)

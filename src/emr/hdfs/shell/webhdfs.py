@@ -106,7 +106,8 @@ class WebHdfsFileSystem(FileSystem):
             )
         return RemoteError("IOException", f"{where} failed: {exc}")
 
-    def _call(self, method: str, path: str, op: str, **params: Any) -> Any:
+    def _request(self, method: str, path: str, op: str, **params: Any) -> httpx.Response:
+        """One call to the NameNode; its errors as RemoteError."""
         try:
             response = self._client.request(
                 method, self._url(path), params=self._params(op, **params)
@@ -115,17 +116,14 @@ class WebHdfsFileSystem(FileSystem):
             raise self._unreachable(exc) from exc
         if response.status_code >= 400:
             raise self._error(response, path)
+        return response
+
+    def _call(self, method: str, path: str, op: str, **params: Any) -> Any:
+        response = self._request(method, path, op, **params)
         return response.json() if response.content else None
 
     def _redirect(self, method: str, path: str, op: str, **params: Any) -> str:
-        try:
-            response = self._client.request(
-                method, self._url(path), params=self._params(op, **params)
-            )
-        except httpx.HTTPError as exc:
-            raise self._unreachable(exc) from exc
-        if response.status_code >= 400:
-            raise self._error(response, path)
+        response = self._request(method, path, op, **params)
         if response.status_code != 307 or "location" not in response.headers:
             raise RemoteError("IOException", f"{op} {path}: no redirect to a DataNode")
         return response.headers["location"]
