@@ -16,7 +16,14 @@ from xml.etree import ElementTree
 
 from emr.hdfs.ports import NAMENODE_HTTP_PORT
 
-__all__ = ["HadoopConf", "current_user", "parse_hosts", "read_hosts_file", "read_site_xml"]
+__all__ = [
+    "HadoopConf",
+    "current_user",
+    "parse_group_mapping",
+    "parse_hosts",
+    "read_hosts_file",
+    "read_site_xml",
+]
 
 #: The files a client reads, later ones overriding earlier ones (as Hadoop's Configuration).
 _CLIENT_SITES = ("core-site.xml", "hdfs-site.xml")
@@ -32,6 +39,16 @@ def read_site_xml(path: Path) -> dict[str, str]:
         if name:
             properties[name.strip()] = (value or "").strip()
     return properties
+
+
+def parse_group_mapping(value: str) -> dict[str, frozenset[str]]:
+    """`hadoop.user.group.static.mapping.overrides`: `user=group1,group2;user2=;` → groups."""
+    mapping: dict[str, frozenset[str]] = {}
+    for entry in value.split(";"):
+        user, sep, groups = entry.partition("=")
+        if sep and user.strip():
+            mapping[user.strip()] = frozenset(g.strip() for g in groups.split(",") if g.strip())
+    return mapping
 
 
 def parse_hosts(text: str) -> set[str]:

@@ -101,9 +101,15 @@ def default_properties(facts: NodeFacts) -> dict[str, dict[str, str]]:
             # checkpoints), which needs a compiled DelegateToFileSystem subclass.
             "fs.hdfs.impl": WEBHDFS_FILE_SYSTEM,
             "hadoop.tmp.dir": str(data / "tmp"),
+            # EMR's users: `hadoop` (steps) and `hdfs` belong to hdfsadmingroup, HDFS's
+            # superuser group, so `hdfs dfsadmin -report` works in a step as it does on EMR.
+            "hadoop.user.group.static.mapping.overrides": (
+                "dr.who=;hadoop=hadoop,hdfsadmingroup;hdfs=hdfs,hdfsadmingroup"
+            ),
         },
         "hdfs-site": {
             "dfs.replication": str(dfs_replication(facts.core_nodes)),
+            "dfs.permissions.superusergroup": "hdfsadmingroup",
             "dfs.namenode.rpc-address": f"{master}:{NAMENODE_RPC_PORT}",
             "dfs.namenode.http-address": f"{master}:{NAMENODE_HTTP_PORT}",
             "dfs.namenode.name.dir": f"file://{data / 'dfs' / 'name'}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emr.hdfs.namenode.server import dead_node_timeout
+from emr.hdfs.site import parse_group_mapping
 
 
 @pytest.mark.parametrize(
@@ -20,3 +21,12 @@ def test_dead_node_timeout_follows_hadoops_formula(
     site: dict[str, str], seconds: float | None
 ) -> None:
     assert dead_node_timeout(site) == seconds
+
+
+def test_static_group_mapping_as_hadoop_writes_it() -> None:
+    value = "dr.who=;hadoop=hadoop,hdfsadmingroup; hdfs = hdfs ;=x;junk"
+    assert parse_group_mapping(value) == {
+        "dr.who": frozenset(),
+        "hadoop": frozenset({"hadoop", "hdfsadmingroup"}),
+        "hdfs": frozenset({"hdfs"}),
+    }

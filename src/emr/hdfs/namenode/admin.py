@@ -135,7 +135,7 @@ class _Admin:
         ):
             return User(self.nn.settings.namespace.fs_owner)
         params = request.query_params
-        return User(params.get("user.name") or params.get("ugi") or "dr.who")
+        return self.nn.user(params.get("user.name") or params.get("ugi") or "dr.who")
 
     def require_superuser(self, user: User) -> None:
         settings = self.nn.settings.namespace
@@ -146,7 +146,7 @@ class _Admin:
 
     async def fsck(self, request: Request) -> Response:
         params = dict(request.query_params)
-        user = User(params.get("user.name") or params.get("ugi") or "dr.who")
+        user = self.nn.user(params.get("user.name") or params.get("ugi") or "dr.who")
         remote = request.client.host if request.client else "127.0.0.1"
         path, options = params.get("path") or "/", FsckOptions.of(params)
         text = run_fsck(self.nn, user, remote, path, options, self.identity["blockpoolID"])

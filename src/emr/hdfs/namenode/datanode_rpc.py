@@ -30,7 +30,6 @@ from emr.hdfs.blockmanager import (
     ReregisterDatanode,
 )
 from emr.hdfs.namenode.errors import HdfsError, IllegalArgumentException, IOException
-from emr.hdfs.namenode.permissions import User
 from emr.hdfs.namenode.server import NameNode, _now, json_response, now_ms
 
 __all__ = ["datanode_routes"]
@@ -108,7 +107,7 @@ def _create(nn: NameNode, req: p.CreateRequest, r: Request) -> dict[str, Any]:
     nn.renew_leases([req.client])
     result = nn.namespace.create(
         req.path,
-        user=User(req.user),
+        user=nn.user(req.user),
         client=req.client,
         client_machine=_host(r),
         replication=req.replication or nn.settings.replication,
@@ -134,7 +133,7 @@ def _commit_block(nn: NameNode, block: p.BlockModel | None) -> None:
 def _add_block(nn: NameNode, req: p.AddBlockRequest, r: Request) -> p.LocatedBlock:
     nn.check_writable(f"Cannot add block to {req.path}")
     nn.renew_leases([req.client])
-    user = User(req.user)
+    user = nn.user(req.user)
     status = nn.namespace.get_file_status(req.path, user=user)
     try:
         targets = nn.blocks.choose_targets(
@@ -187,7 +186,7 @@ def _append(nn: NameNode, req: p.AppendRequest, r: Request) -> p.AppendAnswer:
     nn.check_writable(f"Cannot append to file{req.path}")
     nn.renew_leases([req.client])
     result = nn.namespace.append(
-        req.path, user=User(req.user), client=req.client, client_machine=_host(r)
+        req.path, user=nn.user(req.user), client=req.client, client_machine=_host(r)
     )
     nn.commit()
     length = result.status.length
@@ -212,7 +211,7 @@ def _append(nn: NameNode, req: p.AppendRequest, r: Request) -> p.AppendAnswer:
 
 def _block_locations(nn: NameNode, req: p.BlockLocationsRequest, r: Request) -> p.BlockLocations:
     located = nn.namespace.get_block_locations(
-        req.path, user=User(req.user), offset=req.offset, length=req.length, now=now_ms()
+        req.path, user=nn.user(req.user), offset=req.offset, length=req.length, now=now_ms()
     )
     nn.commit()
     return p.BlockLocations(

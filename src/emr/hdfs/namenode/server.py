@@ -16,7 +16,8 @@ APPEND reopened whose replicas all still have the older stamp (the append never 
 rolled forward first: their holders restamp them (a TruncateCommand to their length) and the
 file closes once one reports, so the bytes acknowledged before the append stay readable.
 
-LIMITATIONS: user groups are empty (only the NameNode's own user is a superuser).
+Users' groups come from core-site's hadoop.user.group.static.mapping.overrides (the nodes
+generate EMR's: `hadoop` and `hdfs` in hdfsadmingroup, the superuser group).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,7 +58,7 @@ from emr.hdfs.namenode.errors import SafeModeException
 from emr.hdfs.namenode.namespace import Namespace
 from emr.hdfs.namenode.permissions import User
 from emr.hdfs.ports import NAMENODE_RPC_PORT
-from emr.hdfs.site import read_hosts_file, read_site_xml
+from emr.hdfs.site import parse_group_mapping, read_hosts_file, read_site_xml
 from emr.hdfs.types import Block, DatanodeId
 from emr.hdfs.webhdfs_json import encode
 from emr.services.emr._machine import Action, Ignored
@@ -108,6 +109,9 @@ class NameNodeSettings:
     tick_seconds: float = 1.0
     #: dfs.namenode.lease-hard-limit-sec: a lease not renewed this long is recovered.
     lease_hard_limit: float = 60.0
+    #: Users' groups (hadoop.user.group.static.mapping.overrides; nobody else has any: the
+    #: nodes have no OS accounts to ask, unlike Hadoop's ShellBasedUnixGroupsMapping).
+    groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
     namespace: NamespaceSettings = field(default_factory=NamespaceSettings)
     blockmanager: BlockManagerConfig = field(default_factory=BlockManagerConfig)
     #: dfs.hosts.exclude: the hosts `dfsadmin -refreshNodes` decommissions (None: no file).
@@ -127,6 +131,7 @@ class NameNodeSettings:
 
         config = AgentConfig.model_validate_json((node_dir / AGENT_CONFIG_FILE).read_bytes())
         site = read_site_xml(node_dir / "conf" / "hdfs-site.xml")
+        core = read_site_xml(node_dir / "conf" / "core-site.xml")
         core_nodes = sum(1 for role, _ in config.nodes.values() if role == "CORE")
         defaults = NamespaceSettings()
         namespace = NamespaceSettings(
@@ -159,6 +164,9 @@ class NameNodeSettings:
             checkpoint_every=checkpoint_every,
             tick_seconds=tick_seconds,
             lease_hard_limit=float(site.get("dfs.namenode.lease-hard-limit-sec", 60)),
+            groups=parse_group_mapping(
+                core.get("hadoop.user.group.static.mapping.overrides", "dr.who=;")
+            ),
             namespace=namespace,
             blockmanager=blockmanager,
             hosts_exclude=Path(
@@ -387,6 +395,10 @@ class NameNode:
         if self.in_safe_mode:
             tip = self.blocks.safe_mode_tip().removeprefix("Safe mode is ON. ")
             raise SafeModeException(f"{what}. Name node is in safe mode.\n{tip}")
+
+    def user(self, name: str) -> User:
+        """The caller `name` (WebHDFS user.name) with its groups."""
+        return User(name, self.settings.groups.get(name, frozenset()))
 
     def is_excluded(self, datanode_id: DatanodeId, hostname: str) -> bool:
         """Whether dfs.hosts.exclude names the DataNode (by address, address:port or name)."""

@@ -390,7 +390,7 @@ def webhdfs_endpoint(nn: NameNode) -> Callable[[Request], Awaitable[Response]]:
                 path = request_path(request)
             except UnicodeDecodeError:
                 raise IllegalArgumentException("Invalid path: not UTF-8") from None
-            user = User(params.get("user.name") or "dr.who")
+            user = nn.user(params.get("user.name") or "dr.who")
             return handler(nn, path, user, params, request)
         except HdfsError as error:
             return json_response(wj.remote_exception(error), error.http_status)
