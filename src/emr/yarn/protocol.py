@@ -42,6 +42,15 @@ ResourceManager or ApplicationMaster → NodeManager (`/_yarn/v1/containers/…`
     stop        StopRequest         → {}   the same tokens; stopping an unknown or finished
                                           container is not an error
     GET  {container_id}/status      → ContainerStatus
+    app-finished  {"application_id"} → {}   cluster token only. [Added with the NodeManager,
+                                          issue 6.] The RM tells every NM that ran containers
+                                          of an application that it is over: the NM kills what
+                                          is left of it (exit status -107,
+                                          KILLED_AFTER_APP_COMPLETION), removes its appcache
+                                          and aggregates its container logs to
+                                          `<LogUri>/<cluster-id>/containers/<app>/<container>/`.
+                                          Answered at once; the work runs in the background
+                                          (`/ws/v1/node/apps/{id}` shows FINISHED when done).
 
 A container is a process group (setsid) started by the NodeManager in its working directory
 `<yarn local dir>/usercache/<user>/appcache/<app id>/<container id>/` with the launch context's
