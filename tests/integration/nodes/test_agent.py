@@ -305,6 +305,9 @@ def test_steps_run_on_the_master_only(receiver: EventReceiver, tmp_path: Path) -
                         )
                     )
             assert refused.value.status_code == 409
+            # The task node's NodeManager first: the master is ready once it registered.
+            async with cluster.client(cluster.nodes[1]) as task:
+                await task.start_daemons()
             async with cluster.client() as agent:
                 await agent.start_daemons()
 

@@ -6,10 +6,12 @@ kills it too — with its output in `logs/<name>.log`. It is up when it prints i
 (`<name> listening …`) on stdout; `POST /v1/daemons` answers once every daemon of the role is up,
 or fails with the daemon's exit or a timeout.
 
-What is in the table today: the MASTER runs the HDFS NameNode (WebHDFS on 9870 and 8020) and
-then waits until HDFS is ready — out of safe mode with every core node's DataNode registered
-(the NameNode's `/_dn/v1/status`) — which is what the cluster contract's WAITING requires of
-HDFS; every CORE node runs a DataNode (9864). YARN's daemons arrive with YARN.
+What is in the table: the MASTER runs the HDFS NameNode (WebHDFS on 9870 and 8020) and the
+YARN ResourceManager (8088), then waits until both are ready — HDFS out of safe mode with every
+core node's DataNode registered (the NameNode's `/_dn/v1/status`), every core and task node's
+NodeManager registered (the ResourceManager's `/_yarn/v1/status`) — which is what the cluster
+contract's WAITING requires; every CORE node runs a DataNode (9864) and a NodeManager (8042),
+every TASK node a NodeManager.
 """
 
 from __future__ import annotations
@@ -67,14 +69,12 @@ def process_daemon(name: str, module: str) -> Daemon:
     return Daemon(name, start)
 
 
-async def _until_hdfs_ready(node: Node) -> None:
-    """Poll the NameNode until it left safe mode and every core node's DataNode registered."""
-    import httpx  # only masters pay for it, once the NameNode is already starting
+async def _poll_status(
+    node: Node, what: str, url: str, ready: Callable[[dict[str, object]], bool]
+) -> None:
+    """Poll a master daemon's status (cluster token) until `ready` says so."""
+    import httpx  # only masters pay for it, once the daemon is already starting
 
-    from emr.hdfs.ports import NAMENODE_HTTP_PORT
-    from emr.hdfs.protocol import PREFIX
-
-    url = f"http://{node.config.master_ip}:{NAMENODE_HTTP_PORT}{PREFIX}/status"
     headers = {"Authorization": f"Bearer {node.config.token}"}
     status: dict[str, object] = {}
     try:
@@ -85,24 +85,58 @@ async def _until_hdfs_ready(node: Node) -> None:
                     status = response.json() if response.status_code == 200 else {}
                 except (httpx.HTTPError, ValueError):
                     status = {}
-                live, expected = status.get("live_datanodes"), status.get("expected_datanodes")
-                if status.get("safe_mode") is False and (
-                    isinstance(live, int) and isinstance(expected, int) and live >= expected
-                ):
+                if ready(status):
                     return
                 await asyncio.sleep(0.05)
     except TimeoutError:
-        raise DaemonFailed(f"HDFS did not become ready: {status or 'no answer'}") from None
+        raise DaemonFailed(f"{what} did not become ready: {status or 'no answer'}") from None
+
+
+def _at_least(status: dict[str, object], count: str, expected: str) -> bool:
+    have, want = status.get(count), status.get(expected)
+    return isinstance(have, int) and isinstance(want, int) and have >= want
+
+
+async def _until_hdfs_ready(node: Node) -> None:
+    """Until the NameNode left safe mode and every core node's DataNode registered."""
+    from emr.hdfs.ports import NAMENODE_HTTP_PORT
+    from emr.hdfs.protocol import PREFIX
+
+    await _poll_status(
+        node,
+        "HDFS",
+        f"http://{node.config.master_ip}:{NAMENODE_HTTP_PORT}{PREFIX}/status",
+        lambda s: (
+            s.get("safe_mode") is False and _at_least(s, "live_datanodes", "expected_datanodes")
+        ),
+    )
+
+
+async def _until_yarn_ready(node: Node) -> None:
+    """Until every core and task node's NodeManager registered with the ResourceManager."""
+    from emr.nodes.hadoop_conf import RESOURCEMANAGER_WEBAPP_PORT
+
+    await _poll_status(
+        node,
+        "YARN",
+        f"http://{node.config.master_ip}:{RESOURCEMANAGER_WEBAPP_PORT}/_yarn/v1/status",
+        lambda s: _at_least(s, "registered_nodemanagers", "expected_nodemanagers"),
+    )
 
 
 #: Role → the daemons it starts, in order.
 DAEMONS_BY_ROLE: Final[dict[str, tuple[Daemon, ...]]] = {
     "MASTER": (
         process_daemon("namenode", "emr.hdfs.namenode"),
+        process_daemon("resourcemanager", "emr.yarn.resourcemanager"),
         Daemon("hdfs-ready", _until_hdfs_ready),
+        Daemon("yarn-ready", _until_yarn_ready),
     ),
-    "CORE": (process_daemon("datanode", "emr.hdfs.datanode"),),
-    "TASK": (),
+    "CORE": (
+        process_daemon("datanode", "emr.hdfs.datanode"),
+        process_daemon("nodemanager", "emr.yarn.nodemanager"),
+    ),
+    "TASK": (process_daemon("nodemanager", "emr.yarn.nodemanager"),),
 }
 
 

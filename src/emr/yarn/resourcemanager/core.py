@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from emr.nodes.hadoop_conf import RESOURCEMANAGER_WEBAPP_PORT
 from emr.services.emr._machine import Action, Ignored
 from emr.yarn import protocol as p
 from emr.yarn.ids import ApplicationAttemptId, ApplicationId, ContainerId, InvalidId, NodeId
@@ -95,7 +96,9 @@ class ResourceManager:
         self.cluster_timestamp = now_ms()
         self.started_ms = self.cluster_timestamp
         #: `http://host:port` AMs reach this RM at (EMR_RM_ADDRESS).
-        self.rm_address = rm_address or f"http://{settings.advertised_host}:8088"
+        self.rm_address = (
+            rm_address or f"http://{settings.advertised_host}:{RESOURCEMANAGER_WEBAPP_PORT}"
+        )
         self.scheduler = CapacityScheduler(settings.scheduler)
         self.apps: dict[ApplicationId, AppRecord] = {}
         self.nodes: dict[NodeId, NodeRecord] = {}
