@@ -10,6 +10,7 @@ from emr.yarn.ids import ApplicationAttemptId, ApplicationId, ContainerId
 from emr.yarn.resources import Resource
 from emr.yarn.scheduler import (
     AppAccepted,
+    AppForgotten,
     AppKillRequested,
     AppRejected,
     AppState,
@@ -164,6 +165,14 @@ def test_finishing_kills_what_is_left_and_counts_completed() -> None:
         ContainerFinished(at=cluster.at(), container_id=ContainerId.of(attempt, 1), exit_status=0)
     )
     assert only(late, Ignored)
+    # Forgotten (max-completed-applications): gone from the reports, still counted.
+    application_id = attempt.application_id
+    assert cluster.rm.handle(AppForgotten(at=cluster.at(), application_id=application_id)) == []
+    assert application_id not in {a.application_id for a in cluster.rm.app_reports()}
+    assert cluster.rm.cluster_metrics().apps_completed == 1
+    assert only(
+        cluster.rm.handle(AppForgotten(at=cluster.at(), application_id=application_id)), Ignored
+    )
 
 
 def test_am_failure_starts_a_new_attempt_until_max_attempts() -> None:

@@ -30,6 +30,7 @@ from emr.yarn.resourcemanager.submission import Submission
 from emr.yarn.resources import Resource
 from emr.yarn.scheduler import (
     AppAccepted,
+    AppForgotten,
     AppKillRequested,
     AppRejected,
     AppState,
@@ -284,7 +285,9 @@ class ResourceManager:
     def _forget_old_applications(self) -> None:
         """Keep yarn.resourcemanager.max-completed-applications ended applications."""
         while len(self._ended) > self.settings.max_completed_applications:
-            self.apps.pop(self._ended.popleft(), None)
+            application_id = self._ended.popleft()
+            self.apps.pop(application_id, None)
+            self.scheduler.handle(AppForgotten(at=_now(), application_id=application_id))
 
     # --- AM launches (reported back by the daemon) -----------------------------------------
 

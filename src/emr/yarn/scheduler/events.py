@@ -16,6 +16,7 @@ __all__ = [
     "ANY",
     "Allocate",
     "AppAccepted",
+    "AppForgotten",
     "AppKillRequested",
     "AppRejected",
     "AppState",
@@ -221,6 +222,14 @@ class AttemptFailed(SchedulerEvent):
     attempt_id: ApplicationAttemptId
     diagnostics: str = ""
     counts_towards_max_attempts: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppForgotten(SchedulerEvent):
+    """The RM no longer keeps this ended application (max-completed-applications): drop it.
+    The cumulative counters (appsCompleted, …) keep counting it."""
+
+    application_id: ApplicationId
 
 
 @dataclass(frozen=True, kw_only=True)

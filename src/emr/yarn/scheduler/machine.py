@@ -21,6 +21,7 @@ from emr.yarn.resources import Resource
 from emr.yarn.scheduler.events import (
     Allocate,
     AppAccepted,
+    AppForgotten,
     AppKillRequested,
     AppRejected,
     AppState,
@@ -148,7 +149,7 @@ class CapacityScheduler(Reports):
         return configured.component_min(largest)
 
     def _app_of(self, event: SchedulerEvent) -> SchedulerApp | None:
-        if isinstance(event, (AppSubmitted, AppKillRequested)):
+        if isinstance(event, (AppSubmitted, AppKillRequested, AppForgotten)):
             return self.state.apps.get(event.application_id)
         if isinstance(event, ContainerFinished):
             return self.state.apps.get(event.container_id.application_id)
@@ -438,6 +439,10 @@ class CapacityScheduler(Reports):
             app, AppState.FINISHED, e.final_status, e.diagnostics, e.event_id
         )
 
+    def _forget(self, e: AppForgotten) -> list[Action]:
+        del self.state.apps[e.application_id]
+        return []
+
     def _kill(self, e: AppKillRequested) -> list[Action]:
         app = self.state.apps[e.application_id]
         actions = self._release_everything(app, e.event_id)
@@ -551,6 +556,7 @@ NODE_TRANSITIONS: Final[dict[tuple[NodeState, type[SchedulerEvent]], _Handler]] 
 }
 
 _LIVE = (AppState.ACCEPTED, AppState.RUNNING)
+_ENDED = (AppState.FINISHED, AppState.FAILED, AppState.KILLED)
 
 APP_TRANSITIONS: Final[dict[tuple[AppState, type[SchedulerEvent]], _Handler]] = {
     (AppState.NEW, AppSubmitted): CapacityScheduler._submit,
@@ -560,4 +566,5 @@ APP_TRANSITIONS: Final[dict[tuple[AppState, type[SchedulerEvent]], _Handler]] = 
     **{(s, ContainerFinished): CapacityScheduler._container_finished for s in _LIVE},
     **{(s, AttemptFailed): CapacityScheduler._attempt_failed for s in _LIVE},
     **{(s, AppKillRequested): CapacityScheduler._kill for s in _LIVE},
+    **{(s, AppForgotten): CapacityScheduler._forget for s in _ENDED},
 }
