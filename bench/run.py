@@ -16,7 +16,13 @@ from rich.table import Table
 from bench.harness import Result
 
 #: Benchmark name → module with a `run() -> list[Result]`.
-BENCHMARKS = {"sts": "bench.sts", "s3": "bench.s3", "emr": "bench.emr", "hdfs": "bench.hdfs"}
+BENCHMARKS = {
+    "sts": "bench.sts",
+    "s3": "bench.s3",
+    "emr": "bench.emr",
+    "hdfs": "bench.hdfs",
+    "yarn": "bench.yarn",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
