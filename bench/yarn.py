@@ -102,7 +102,7 @@ _POLL_S = 0.05
 #: The ApplicationMaster: `am.py RESULT TOTAL MEMORY_MB HEARTBEAT_S COMMAND`.
 AM_SCRIPT = r"""
 import json, os, sys, time
-from emr.yarn.client import AMClient
+from emr.yarn.amclient import AMClient
 from emr.yarn.protocol import LaunchContext, ResourceModel, ResourceRequestModel
 
 result, total, memory_mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

@@ -10,6 +10,7 @@ from emr.gateway.chain import Gateway
 from emr.gateway.routing import ServiceCatalog
 from emr.identity import AccessKeyStore
 from emr.nodes.local import LocalNodeProvider
+from emr.services.cloudwatch import CloudWatchProvider
 from emr.services.emr.provider import EmrProvider
 from emr.services.provider import Provider
 from emr.services.s3.provider import S3Provider
@@ -68,6 +69,7 @@ def open_region(settings: Settings) -> Region:
         StsProvider(),
         S3Provider(object_store, region=settings.region),
         EmrProvider(database, supervisor),
+        CloudWatchProvider(database),
     ]
     gateway = Gateway(
         ServiceCatalog(),

@@ -2,10 +2,13 @@
 
     assign_request_id   x-amz-request-id / x-amzn-RequestId for every answer, errors included
     route_service       which service (cbor path, X-Amz-Target, credential scope, SigV2, S3)
-    select_protocol     which of the service's protocols the request speaks
     receive_body        the whole body, except for S3, whose signature covers only the
                         declared payload hash, so its body can wait for the operation
     authenticate        SigV4 / SigV2 verification; decodes aws-chunked bodies
+    decompress_body     `Content-Encoding: gzip` bodies (botocore compresses large
+                        CloudWatch PutMetricData calls), after the signature that covers them
+    select_protocol     which of the service's protocols the request speaks (CloudWatch's
+                        awsquery form is told from its body, so the body comes first)
     address_bucket      virtual-hosted S3 (Host: <bucket>.<endpoint>) → path-style
     match_operation     the model's operation the request names
     receive_payload     S3: streamed through the verifier for uploads (bounded memory for any
@@ -31,6 +34,7 @@ import json
 import logging
 import time
 import uuid
+import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,7 +43,13 @@ from typing import Any
 from botocore.model import OperationModel, ServiceModel
 from starlette.concurrency import run_in_threadpool
 
-from emr.errors import AuthFailure, InternalFailure, NotImplementedOperation, ServiceError
+from emr.errors import (
+    AuthFailure,
+    InternalFailure,
+    NotImplementedOperation,
+    RequestParseError,
+    ServiceError,
+)
 from emr.gateway.auth_errors import translate_auth_failure
 from emr.gateway.http import HttpRequest, HttpResponse
 from emr.gateway.payload import VerifiedBodyStream
@@ -106,9 +116,10 @@ class Gateway:
         self.request_handlers: list[Handler] = [
             self.assign_request_id,
             self.route_service,
-            self.select_protocol,
             self.receive_body,
             self.authenticate,
+            self.decompress_body,
+            self.select_protocol,
             self.address_bucket,
             self.match_operation,
             self.receive_payload,
@@ -191,6 +202,14 @@ class Gateway:
         context.auth = auth
         context.identity = found[auth.access_key_id]
         request.body = auth.body
+
+    def decompress_body(self, context: RequestContext) -> None:
+        request = context.request
+        if context.service_name == "s3":  # S3 keeps Content-Encoding as object metadata
+            return
+        if request.headers.get("content-encoding", "").strip().lower() != "gzip":
+            return
+        request.body = _gunzip(request.body)
 
     def address_bucket(self, context: RequestContext) -> None:
         if context.service_name != "s3":
@@ -323,6 +342,24 @@ async def _read_whole_body(request: HttpRequest) -> None:
             )
     request.wire = None
     request.raw_body = request.body = bytes(received)
+
+
+def _gunzip(body: bytes) -> bytes:
+    """A gzip body decompressed, refusing one that inflates beyond the whole-body limit."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        plain = inflater.decompress(body, MAX_WHOLE_BODY_BYTES + 1)
+    except zlib.error as exc:
+        raise RequestParseError("The request body is not valid gzip.") from exc
+    if len(plain) > MAX_WHOLE_BODY_BYTES or inflater.unconsumed_tail:
+        raise ServiceError(
+            f"The decompressed request body exceeds {MAX_WHOLE_BODY_BYTES} bytes.",
+            code="RequestEntityTooLarge",
+            status_code=413,
+        )
+    if not inflater.eof:
+        raise RequestParseError("The request body is a truncated gzip stream.")
+    return plain
 
 
 def _streams_payload(operation: OperationModel) -> bool:

@@ -3,15 +3,16 @@
     <root>/<cluster-id>/<instance-id>/      0700
         agent.json                          0600: AgentConfig (token, cluster credentials)
         conf/    core-site.xml … spark-env.sh (hadoop_conf.py)
-        bin/     hadoop hdfs (the FS shell, emr.hdfs.shell), spark-submit yarn
-                 hadoop-streaming (shims), aws (first on PATH)
+        bin/     hadoop hdfs (the FS shell, emr.hdfs.shell), yarn (emr.yarn.cli),
+                 spark-submit hadoop-streaming (shims), aws (first on PATH)
         lib/     jars tools look up by name (none yet)
         logs/    agent.log, bootstrap-actions/<n>/, steps/<step-id>/
         data/    bootstrap-actions/<n>/, steps/<step-id>/, local state of daemons
 
-`hadoop` and `hdfs` run `python -m emr.hdfs.shell <tool>` with emr's own Python. Why a shim
-for tools that do not exist yet: a step that runs `spark-submit` should fail with a message
-saying so, not with "command not found" from somewhere else on PATH.
+`hadoop` and `hdfs` run `python -m emr.hdfs.shell <tool>`, `yarn` runs `python -m emr.yarn.cli
+yarn`, with emr's own Python. Why a shim for tools that do not exist yet: a step that runs
+`spark-submit` should fail with a message saying so, not with "command not found" from
+somewhere else on PATH.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from emr.nodes.protocol import AGENT_CONFIG_FILE, AgentConfig
 __all__ = [
     "HADOOP_TOOLS",
     "TOOL_SHIMS",
+    "YARN_TOOL",
     "NodeLayout",
     "find_java_home",
     "node_environment",
@@ -38,9 +40,11 @@ __all__ = [
 ]
 
 #: Tools every node offers on PATH that this platform does not provide yet.
-TOOL_SHIMS: Final = ("spark-submit", "yarn", "hadoop-streaming")
+TOOL_SHIMS: Final = ("spark-submit", "hadoop-streaming")
 #: Hadoop's commands, served by emr.hdfs.shell (`hadoop jar` answers "not available yet").
 HADOOP_TOOLS: Final = ("hadoop", "hdfs")
+#: The `yarn` command, served by emr.yarn.cli.
+YARN_TOOL: Final = "yarn"
 _DIRS: Final = ("conf", "bin", "lib", "logs", "data")
 
 
@@ -125,10 +129,10 @@ def _shim_aws(python_dir: Path) -> str:
     )
 
 
-def _hadoop_tool(name: str, python_dir: Path) -> str:
+def _hadoop_tool(name: str, python_dir: Path, module: str = "emr.hdfs.shell") -> str:
     # The interpreter's own name (python, python3, python3.11): not every bin dir has them all.
     python = shlex.quote(str(python_dir / Path(sys.executable).name))
-    return f'#!/bin/sh\nexec {python} -m emr.hdfs.shell {name} "$@"\n'
+    return f'#!/bin/sh\nexec {python} -m {module} {name} "$@"\n'
 
 
 def write_node(layout: NodeLayout, config: AgentConfig, python_dir: Path | None = None) -> None:
@@ -159,6 +163,7 @@ def write_node(layout: NodeLayout, config: AgentConfig, python_dir: Path | None 
         _write(layout.bin / tool, _shim_not_available(tool), 0o700)
     for tool in HADOOP_TOOLS:
         _write(layout.bin / tool, _hadoop_tool(tool, python_dir), 0o700)
+    _write(layout.bin / YARN_TOOL, _hadoop_tool(YARN_TOOL, python_dir, "emr.yarn.cli"), 0o700)
     _write(layout.bin / "aws", _shim_aws(python_dir), 0o700)
 
 

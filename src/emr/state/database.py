@@ -19,7 +19,7 @@ __all__ = ["MIGRATIONS", "SCHEMA_REVISION", "Database", "open_database"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest migration's revision id; a unit test holds it equal to alembic's head.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 
 class Database:

@@ -11,6 +11,7 @@ from pathlib import Path
 from emr.nodes.layout import (
     HADOOP_TOOLS,
     TOOL_SHIMS,
+    YARN_TOOL,
     NodeLayout,
     find_java_home,
     node_environment,
@@ -72,6 +73,10 @@ def test_write_node_creates_a_private_directory(tmp_path: Path) -> None:
         shim = layout.bin / tool
         assert os.access(shim, os.X_OK)
         assert shim.read_text() == f'#!/bin/sh\nexec {python} -m emr.hdfs.shell {tool} "$@"\n'
+    yarn = layout.bin / YARN_TOOL
+    assert os.access(yarn, os.X_OK)
+    assert yarn.read_text() == f'#!/bin/sh\nexec {python} -m emr.yarn.cli yarn "$@"\n'
+    assert "yarn" not in TOOL_SHIMS
     aws = (layout.bin / "aws").read_text()
     assert f"exec {tmp_path / 'venv' / 'bin' / 'aws'} " in aws
 

@@ -146,6 +146,9 @@ class ContainerManager:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._kills: set[asyncio.Task[None]] = set()
         self._watchdog: subprocess.Popen[bytes] | None = None
+        #: Set when a container completes: the RM link heartbeats at once (Hadoop's
+        #: NodeStatusUpdater.sendOutofBandHeartBeat) instead of at the next tick.
+        self.changed = asyncio.Event()
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -279,6 +282,7 @@ class ContainerManager:
         finally:
             self._processes.pop(cid, None)
             self._tasks.pop(cid, None)
+            self.changed.set()
             log.info("%s: %s with exit status %d", cid, record.state.value, record.exit_status)
 
     def _make_dirs(self, record: ContainerRecord) -> None:

@@ -10,8 +10,7 @@ credentials come from its agent.json. The logs are read from
 LogUri, from this node's own `yarn.nodemanager.log-dirs` (only the containers that ran here).
 Exit status 0, or 255 with Hadoop's message when there are no logs.
 
-The node's `bin/yarn` is expected to dispatch `yarn logs …` here (wiring it is the `yarn`
-command's business, emr.nodes.layout).
+The node's `yarn logs …` (emr.yarn.cli) dispatches here.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ the heartbeats (the record itself stays for the REST API and log aggregation).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import TypeVar
@@ -127,4 +128,12 @@ class ResourceManagerLink:
                     continue
             except Exception:
                 log.exception("heartbeat failed")
-            await asyncio.sleep(interval)
+            await self._until_next_beat(interval)
+
+    async def _until_next_beat(self, interval: float) -> None:
+        """The heartbeat interval, cut short when a container completed (out of band)."""
+        changed = self.manager.changed
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(interval):
+                await changed.wait()
+        changed.clear()
