@@ -144,8 +144,11 @@ class FileWriter:
     def abort(self) -> None:
         if self._sink is not None:
             self._sink.abort()
-        if self._finishing is not None:
-            self._finishing.cancel()  # its sink aborts itself
+        finishing = self._finishing
+        if finishing is not None:
+            if finishing.done() and not finishing.cancelled():
+                finishing.exception()  # already failed: retrieved, the write fails anyway
+            finishing.cancel()  # its sink aborts itself
 
 
 async def _write_body(writer: FileWriter, request: Request) -> p.BlockModel | None:
