@@ -11,7 +11,7 @@ applications beneath it, so queues without demand are skipped without looking in
 from __future__ import annotations
 
 import bisect
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -153,6 +153,9 @@ class QueueUsage:
     active: int = 0
     apps: int = 0
     demanding: list[tuple[int, ApplicationId]] = field(default_factory=list)  # sorted
+    #: Outstanding containers of the demanding applications, by label expression: a heartbeat
+    #: skips the partition pass of a label nobody asks for without walking every application.
+    label_demand: Counter[str] = field(default_factory=Counter)
     users: dict[str, UserUsage] = field(default_factory=dict)
     active_users: int = 0  # users with a demanding application (Hadoop's active users)
 
@@ -218,6 +221,10 @@ class SchedulerState:
             self._set_outstanding(app, asks, request.num_containers)
             asks.capability = capability
             asks.relax_locality = request.relax_locality
+            if asks.label != request.node_label_expression and self.is_demanding(app):
+                demand = self.queues[app.queue].label_demand
+                demand[asks.label] -= asks.outstanding
+                demand[request.node_label_expression] += asks.outstanding
             asks.label = request.node_label_expression
         elif request.resource_name.startswith("/"):
             pass  # a rack: every node is on /default-rack here, so it adds nothing to "*"
@@ -249,9 +256,12 @@ class SchedulerState:
 
     def _set_outstanding(self, app: SchedulerApp, asks: PriorityAsks, count: int) -> None:
         count = max(count, 0)
-        was_demanding = app.outstanding > 0
-        app.outstanding += count - asks.outstanding
+        was_demanding = self.is_demanding(app)
+        delta = count - asks.outstanding
+        app.outstanding += delta
         asks.outstanding = count
+        if was_demanding:
+            self.queues[app.queue].label_demand[asks.label] += delta
         self.demand_changed(app, was_demanding)
 
     def demand_changed(self, app: SchedulerApp, was_demanding: bool) -> None:
@@ -267,6 +277,8 @@ class SchedulerState:
         user.demanding_apps += step
         if user.demanding_apps == (1 if demanding else 0):
             leaf.active_users += step
+        for asks in app.asks.values():
+            leaf.label_demand[asks.label] += step * asks.outstanding
         key = app.order_key
         if demanding:
             bisect.insort(leaf.demanding, key)

@@ -156,6 +156,8 @@ def _assign_leaf(
     within: dict[Resource, bool] = {}
     limits: dict[Resource, Resource] = {}
     for wanted_label in passes:
+        if leaf.label_demand[wanted_label] <= 0:
+            continue  # nobody in this queue asks for that partition
         # Safe to walk the live list: it only changes on an allocation, which returns.
         for _, app_id in leaf.demanding:
             app = state.apps[app_id]
