@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from emr.yarn import protocol as p
 from emr.yarn.resourcemanager.core import AmLaunch, AppFinishedNotice, ResourceManager
 from emr.yarn.resourcemanager.internal import internal_routes
+from emr.yarn.resourcemanager.metrics import MetricsPublisher
 from emr.yarn.resourcemanager.webservices import rest_routes
 from emr.yarn.resourcemanager.webui import webui_routes
 
@@ -103,15 +104,24 @@ def create_app(rm: ResourceManager) -> Starlette:
                     except Exception:
                         log.exception("timer tick failed")
 
-            ticking = asyncio.create_task(timer())
+            timers = [asyncio.create_task(timer())]
+            publisher = None
+            if rm.settings.metrics is not None:
+                publisher = MetricsPublisher(
+                    rm.settings.metrics,
+                    lambda: (rm.scheduler.cluster_metrics(), rm.scheduler.node_reports()),
+                )
+                timers.append(asyncio.create_task(publisher.run()))
             try:
                 yield
             finally:
-                for task in (ticking, *tasks):
+                for task in (*timers, *tasks):
                     task.cancel()
-                for task in (ticking, *tasks):
+                for task in (*timers, *tasks):
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+                if publisher is not None:
+                    publisher.close()
 
     return Starlette(
         routes=[*rest_routes(rm), *internal_routes(rm), *webui_routes(rm)], lifespan=lifespan

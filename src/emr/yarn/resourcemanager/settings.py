@@ -10,6 +10,7 @@ from typing import Final
 
 from emr.hdfs.site import read_site_xml
 from emr.yarn.queues import PREFIX, CapacitySchedulerConfig, emr_default_properties
+from emr.yarn.resourcemanager.metrics import DEFAULT_PERIOD_S, PERIOD_KEY, MetricsTarget
 from emr.yarn.resources import Resource
 from emr.yarn.scheduler import SchedulerSettings
 
@@ -50,6 +51,8 @@ class ResourceManagerSettings:
     #: Core and task nodes of the cluster: the NodeManagers WAITING waits for.
     expected_nodemanagers: int = 0
     tick_seconds: float = 1.0
+    #: Where EMR's metrics go (the region's CloudWatch); None: not published.
+    metrics: MetricsTarget | None = None
 
     @classmethod
     def from_node_dir(cls, node_dir: Path, *, tick_seconds: float = 1.0) -> ResourceManagerSettings:
@@ -95,4 +98,12 @@ class ResourceManagerSettings:
             ),
             expected_nodemanagers=workers,
             tick_seconds=tick_seconds,
+            metrics=MetricsTarget(
+                cluster_id=config.cluster_id,
+                region_url=config.region_url,
+                region_name=config.region_name,
+                access_key_id=config.access_key_id,
+                secret_access_key=config.secret_access_key,
+                period_seconds=float(site.get(PERIOD_KEY, DEFAULT_PERIOD_S)),
+            ),
         )
