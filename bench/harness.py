@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -130,3 +131,47 @@ def throughput(
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(worker, calls))
     return threads * per_thread / (time.perf_counter() - start)
+
+
+@contextmanager
+def emr_cluster(endpoint: Endpoint, name: str, core: int = 3) -> Iterator[str]:
+    """A WAITING cluster of 1 master + `core` core m5.xlarge nodes (HDFS and YARN ready);
+    yields the master's IP, and terminates the cluster at the end."""
+    import boto3
+    from botocore.config import Config
+
+    emr = boto3.Session(
+        aws_access_key_id=endpoint.access_key,
+        aws_secret_access_key=endpoint.secret_key,
+        region_name="us-east-1",
+    ).client("emr", endpoint_url=endpoint.url, config=Config(retries={"max_attempts": 1}))
+    groups = [
+        {"InstanceRole": role, "InstanceType": "m5.xlarge", "InstanceCount": count}
+        for role, count in (("MASTER", 1), ("CORE", core))
+    ]
+    cluster_id = emr.run_job_flow(
+        Name=name,
+        ReleaseLabel="emr-7.5.0",
+        Instances={"InstanceGroups": groups, "KeepJobFlowAliveWhenNoSteps": True},
+    )["JobFlowId"]
+
+    def state() -> dict[str, Any]:
+        cluster: dict[str, Any] = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
+        return cluster
+
+    def until(done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        deadline = time.monotonic() + 120
+        while not done(cluster := state()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(str(cluster["Status"]))
+            time.sleep(0.05)
+        return cluster
+
+    try:
+        cluster = until(lambda c: c["Status"]["State"] in ("WAITING", "TERMINATED_WITH_ERRORS"))
+        if cluster["Status"]["State"] != "WAITING":
+            raise RuntimeError(f"cluster failed: {cluster['Status']}")
+        yield str(cluster["MasterPublicDnsName"])
+    finally:
+        emr.terminate_job_flows(JobFlowIds=[cluster_id])
+        until(lambda c: c["Status"]["State"].startswith("TERMINATED"))

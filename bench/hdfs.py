@@ -44,15 +44,12 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import httpx
 from awscrt.checksums import crc32c
-from botocore.config import Config
 
-from bench.harness import Endpoint, Result, emr_server
+from bench.harness import Result, emr_cluster, emr_server
 
 MiB = 1024 * 1024
 TOTAL = 1024 * MiB
@@ -64,7 +61,6 @@ DIRECTORY = "/user/hadoop/benchmarks/dfsio"
 TARGET = 0.5
 #: Raw samples before and after the cluster, and timed reads of each file set.
 SAMPLES = 3
-_POLL_S = 0.05
 _TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 
 
@@ -87,50 +83,6 @@ class Hdfs:
     write: float
     read_cold: list[float]
     read_warm: list[float]
-
-
-def _emr(endpoint: Endpoint) -> Any:
-    return boto3.Session(
-        aws_access_key_id=endpoint.access_key,
-        aws_secret_access_key=endpoint.secret_key,
-        region_name="us-east-1",
-    ).client("emr", endpoint_url=endpoint.url, config=Config(retries={"max_attempts": 1}))
-
-
-def _until(call: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool]) -> None:
-    deadline = time.monotonic() + 120
-    while not done(result := call()):
-        if time.monotonic() > deadline:
-            raise TimeoutError(str(result))
-        time.sleep(_POLL_S)
-
-
-@contextlib.contextmanager
-def _cluster(emr: Any) -> Iterator[str]:
-    """A WAITING cluster of 1 master + 3 core nodes (HDFS is ready); its NameNode's URL."""
-    groups = [
-        {"InstanceRole": role, "InstanceType": "m5.xlarge", "InstanceCount": count}
-        for role, count in (("MASTER", 1), ("CORE", 3))
-    ]
-    cluster_id = emr.run_job_flow(
-        Name="bench-hdfs",
-        ReleaseLabel="emr-7.5.0",
-        Instances={"InstanceGroups": groups, "KeepJobFlowAliveWhenNoSteps": True},
-    )["JobFlowId"]
-
-    def describe() -> dict[str, Any]:
-        cluster: dict[str, Any] = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
-        return cluster
-
-    try:
-        _until(describe, lambda c: c["Status"]["State"] in ("WAITING", "TERMINATED_WITH_ERRORS"))
-        cluster = describe()
-        if cluster["Status"]["State"] != "WAITING":
-            raise RuntimeError(f"cluster failed: {cluster['Status']}")
-        yield f"http://{cluster['MasterPublicDnsName']}:9870"
-    finally:
-        emr.terminate_job_flows(JobFlowIds=[cluster_id])
-        _until(describe, lambda c: c["Status"]["State"].startswith("TERMINATED"))
 
 
 # --- the raw disk ------------------------------------------------------------------------------
@@ -286,7 +238,8 @@ def _measure() -> tuple[list[Disk], list[Hdfs]]:
     with contextlib.ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="emr-bench-hdfs-")))
         disks = [_disk(scratch, data)]
-        with emr_server(parent=scratch) as endpoint, _cluster(_emr(endpoint)) as namenode:
+        with emr_server(parent=scratch) as endpoint, emr_cluster(endpoint, "bench-hdfs") as master:
+            namenode = f"http://{master}:9870"
             runs = [
                 _hdfs(namenode, scratch, data, replication, files)
                 for files in FILES

@@ -44,7 +44,6 @@ once.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -52,17 +51,13 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from bench.harness import Endpoint, Result, emr_server
+from bench.harness import Result, emr_cluster, emr_server
 from emr.nodes.hadoop_conf import RESOURCEMANAGER_WEBAPP_PORT
 from emr.services.emr._machine import Action
 from emr.yarn.client import YarnRestClient
@@ -202,50 +197,6 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 # --- the cluster -------------------------------------------------------------------------------
-
-
-def _emr(endpoint: Endpoint) -> Any:
-    return boto3.Session(
-        aws_access_key_id=endpoint.access_key,
-        aws_secret_access_key=endpoint.secret_key,
-        region_name="us-east-1",
-    ).client("emr", endpoint_url=endpoint.url, config=Config(retries={"max_attempts": 1}))
-
-
-def _until(call: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool]) -> None:
-    deadline = time.monotonic() + 120
-    while not done(result := call()):
-        if time.monotonic() > deadline:
-            raise TimeoutError(str(result))
-        time.sleep(_POLL_S)
-
-
-@contextlib.contextmanager
-def _cluster(emr: Any) -> Iterator[str]:
-    """A WAITING cluster of 1 master + 3 core m5.xlarge; its ResourceManager's URL."""
-    groups = [
-        {"InstanceRole": role, "InstanceType": "m5.xlarge", "InstanceCount": count}
-        for role, count in (("MASTER", 1), ("CORE", 3))
-    ]
-    cluster_id = emr.run_job_flow(
-        Name="bench-yarn",
-        ReleaseLabel="emr-7.5.0",
-        Instances={"InstanceGroups": groups, "KeepJobFlowAliveWhenNoSteps": True},
-    )["JobFlowId"]
-
-    def describe() -> dict[str, Any]:
-        cluster: dict[str, Any] = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
-        return cluster
-
-    try:
-        _until(describe, lambda c: c["Status"]["State"] in ("WAITING", "TERMINATED_WITH_ERRORS"))
-        cluster = describe()
-        if cluster["Status"]["State"] != "WAITING":
-            raise RuntimeError(f"cluster failed: {cluster['Status']}")
-        yield f"http://{cluster['MasterPublicDnsName']}:{RESOURCEMANAGER_WEBAPP_PORT}"
-    finally:
-        emr.terminate_job_flows(JobFlowIds=[cluster_id])
-        _until(describe, lambda c: c["Status"]["State"].startswith("TERMINATED"))
 
 
 def _run_application(rm_url: str, scratch: Path) -> ContainerRun:
@@ -404,7 +355,8 @@ def run() -> list[Result]:
     print(f"load average before: {_load()}")
     with tempfile.TemporaryDirectory(prefix="emr-bench-yarn-") as tmp:
         scratch = Path(tmp)
-        with emr_server(parent=scratch) as endpoint, _cluster(_emr(endpoint)) as rm_url:
+        with emr_server(parent=scratch) as endpoint, emr_cluster(endpoint, "bench-yarn") as master:
+            rm_url = f"http://{master}:{RESOURCEMANAGER_WEBAPP_PORT}"
             containers = _run_application(rm_url, scratch)
     floors = [spawn_floor(CONTAINERS, containers.slots) for _ in range(2)]
     runs = [decisions(apps, per_app) for apps, per_app in VARIANTS]
