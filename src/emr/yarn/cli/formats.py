@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final
 
+from emr.yarn.states import APPLICATION_STATES, NODE_STATES
+
 __all__ = [
     "APPLICATION_STATES",
     "NODE_STATES",
@@ -28,28 +30,6 @@ __all__ = [
     "two_decimals",
 ]
 
-#: YarnApplicationState, in its declaration order (EnumSet prints them so).
-APPLICATION_STATES: Final = (
-    "NEW",
-    "NEW_SAVING",
-    "SUBMITTED",
-    "ACCEPTED",
-    "RUNNING",
-    "FINISHED",
-    "FAILED",
-    "KILLED",
-)
-#: NodeState, in its declaration order.
-NODE_STATES: Final = (
-    "NEW",
-    "RUNNING",
-    "UNHEALTHY",
-    "DECOMMISSIONED",
-    "LOST",
-    "REBOOTED",
-    "DECOMMISSIONING",
-    "SHUTDOWN",
-)
 NOT_AVAILABLE: Final = "N/A"
 DEFAULT_PARTITION: Final = "<DEFAULT_PARTITION>"
 

@@ -22,6 +22,7 @@ from emr.yarn.scheduler import (
     NodeState,
     QueueReport,
 )
+from emr.yarn.states import APPLICATION_STATES, NODE_STATES
 
 __all__ = [
     "AppFilter",
@@ -37,28 +38,6 @@ __all__ = [
     "scheduler_json",
 ]
 
-#: Hadoop's YarnApplicationState, in its order (NEW_SAVING exists there, never here).
-APPLICATION_STATES: Final = (
-    "NEW",
-    "NEW_SAVING",
-    "SUBMITTED",
-    "ACCEPTED",
-    "RUNNING",
-    "FINISHED",
-    "FAILED",
-    "KILLED",
-)
-#: Hadoop's NodeState names.
-NODE_STATES: Final = (
-    "NEW",
-    "RUNNING",
-    "UNHEALTHY",
-    "DECOMMISSIONED",
-    "LOST",
-    "REBOOTED",
-    "DECOMMISSIONING",
-    "SHUTDOWN",
-)
 _BUILD: Final = f"{HADOOP_VERSION} from emr"
 
 
