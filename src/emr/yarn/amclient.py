@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from types import TracebackType
-from typing import Literal, Self
+from typing import Literal
 
 import httpx
 from pydantic import BaseModel
 
 from emr.yarn import protocol as p
-from emr.yarn.client import raise_for
+from emr.yarn.client import ClosingClient, raise_for
 from emr.yarn.ids import ApplicationAttemptId, ContainerId
 
 __all__ = ["AMClient"]
 
 
-class AMClient:
+class AMClient(ClosingClient):
     """An ApplicationMaster's calls: the RM (AMRM token) and its containers' NodeManagers
     (each container's token)."""
 
@@ -57,17 +56,6 @@ class AMClient:
     def close(self) -> None:
         self._rm.close()
         self._nm.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _post(self, name: str, body: BaseModel) -> httpx.Response:
         response = self._rm.post(

@@ -107,15 +107,11 @@ def _entries(values: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return {"entry": [{"key": k, "value": v} for k, v in values.items()]}
 
 
-class YarnRestClient:
-    """Hadoop's ResourceManager REST API (`http://<rm>:8088/ws/v1/cluster`)."""
-
-    def __init__(self, rm_url: str, *, user: str = "hadoop", timeout: float = 30.0) -> None:
-        self.user = user
-        self._http = httpx.Client(base_url=rm_url.rstrip("/"), timeout=timeout)
+class ClosingClient:
+    """`with client:` closes it (the clients hold httpx connection pools)."""
 
     def close(self) -> None:
-        self._http.close()
+        raise NotImplementedError
 
     def __enter__(self) -> Self:
         return self
@@ -127,6 +123,17 @@ class YarnRestClient:
         trace: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class YarnRestClient(ClosingClient):
+    """Hadoop's ResourceManager REST API (`http://<rm>:8088/ws/v1/cluster`)."""
+
+    def __init__(self, rm_url: str, *, user: str = "hadoop", timeout: float = 30.0) -> None:
+        self.user = user
+        self._http = httpx.Client(base_url=rm_url.rstrip("/"), timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         params = {"user.name": self.user, **kwargs.pop("params", {})}
