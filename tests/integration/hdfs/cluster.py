@@ -14,7 +14,9 @@ from typing import Any
 
 import httpx
 
-from .conftest import START_TIMEOUT_S, TOKEN, NameNodeProcess
+from tests.integration.nodedir import TOKEN
+
+from .conftest import START_TIMEOUT_S, NameNodeProcess
 
 
 @dataclass

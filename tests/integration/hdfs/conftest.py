@@ -4,7 +4,6 @@ DataNodes through the NameNode's own `/_dn/v1` protocol."""
 from __future__ import annotations
 
 import json
-import secrets
 import signal
 import subprocess
 import sys
@@ -18,49 +17,24 @@ import httpx
 import pytest
 
 from emr.hdfs import protocol as p
+from tests.integration.nodedir import TOKEN, agent_config
+from tests.integration.nodedir import write_node_dir as write_nodedir
 
 START_TIMEOUT_S = 20.0
-TOKEN = secrets.token_hex(16)
 
 
 def write_node_dir(root: Path, *, core_nodes: int = 2, site: dict[str, str] | None = None) -> Path:
     """A master node directory: agent.json and conf/hdfs-site.xml."""
     nodes = {"i-master": ("MASTER", "127.0.0.1")}
     nodes |= {f"i-core{n}": ("CORE", "127.0.0.1") for n in range(core_nodes)}
-    config = {
-        "cluster_id": "j-TEST",
-        "instance_id": "i-master",
-        "role": "MASTER",
-        "instance_type": "m5.xlarge",
-        "private_ip": "127.0.0.1",
-        "master_ip": "127.0.0.1",
-        "nodes": nodes,
-        "region_url": "http://127.0.0.1:1",
-        "region_name": "us-east-1",
-        "token": TOKEN,
-        "access_key_id": "AKIA",
-        "secret_access_key": "secret",
-        "release_label": "emr-7.0.0",
-        "applications": ["Hadoop"],
-        "configurations": [],
-        "memory_mb": 1024,
-        "yarn_memory_mb": 512,
-        "vcores": 1,
-    }
-    (root / "conf").mkdir(parents=True, exist_ok=True)
-    (root / "data").mkdir(exist_ok=True)
-    (root / "agent.json").write_text(json.dumps(config))
-    properties = {
+    config = agent_config(nodes=nodes)
+    site = {
         "dfs.blocksize": "1024",
         "dfs.replication": "1",
         "dfs.namenode.fs-limits.min-block-size": "16",
         **(site or {}),
     }
-    xml = "".join(
-        f"<property><name>{k}</name><value>{v}</value></property>" for k, v in properties.items()
-    )
-    (root / "conf" / "hdfs-site.xml").write_text(f"<configuration>{xml}</configuration>")
-    return root
+    return write_nodedir(root, config, {"hdfs-site.xml": site})
 
 
 @dataclass

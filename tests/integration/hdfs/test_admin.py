@@ -19,8 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integration.nodedir import TOKEN
+
 from .cluster import DataNodeProcess, start_datanodes
-from .conftest import TOKEN, NameNodeProcess
+from .conftest import NameNodeProcess
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from emr.hdfs import protocol as p
+from tests.integration.nodedir import TOKEN
 
-from .conftest import TOKEN, DatanodeDriver, NameNodeProcess
+from .conftest import DatanodeDriver, NameNodeProcess
 
 pytestmark = pytest.mark.timeout(60)
 

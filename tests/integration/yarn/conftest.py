@@ -6,7 +6,6 @@ test_cli.py."""
 from __future__ import annotations
 
 import json
-import secrets
 import signal
 import subprocess
 import sys
@@ -20,8 +19,9 @@ import httpx
 import pytest
 
 from emr.yarn.client import YarnRestClient
+from tests.integration.nodedir import TOKEN, agent_config
+from tests.integration.nodedir import write_node_dir as write_nodedir
 
-TOKEN = secrets.token_hex(16)
 WAIT_S = 30.0
 MASTER_IP = "127.0.0.1"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -73,34 +73,17 @@ with AMClient.from_environment() as am:
 """
 
 
-def _site(properties: dict[str, str]) -> str:
-    xml = "".join(
-        f"<property><name>{k}</name><value>{v}</value></property>" for k, v in properties.items()
-    )
-    return f"<configuration>{xml}</configuration>"
-
-
 def _agent_config(instance_id: str, role: str, ip: str, nodes: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "cluster_id": "j-TEST",
-        "instance_id": instance_id,
-        "role": role,
-        "instance_type": "m5.xlarge",
-        "private_ip": ip,
-        "master_ip": MASTER_IP,
-        "nodes": nodes,
-        "region_url": "http://127.0.0.1:1",
-        "region_name": "us-east-1",
-        "token": TOKEN,
-        "access_key_id": "AKIA",
-        "secret_access_key": "secret",
-        "release_label": "emr-7.0.0",
-        "applications": ["Hadoop"],
-        "configurations": [],
-        "memory_mb": 4096,
-        "yarn_memory_mb": 1024,
-        "vcores": 2,
-    }
+    return agent_config(
+        instance_id=instance_id,
+        role=role,
+        private_ip=ip,
+        master_ip=MASTER_IP,
+        nodes=nodes,
+        memory_mb=4096,
+        yarn_memory_mb=1024,
+        vcores=2,
+    )
 
 
 def write_node_dir(
@@ -113,9 +96,6 @@ def write_node_dir(
     capacity: dict[str, str] | None = None,
 ) -> Path:
     """A node directory: agent.json, conf/yarn-site.xml (and capacity-scheduler.xml)."""
-    for name in ("conf", "data", "logs"):
-        (root / name).mkdir(parents=True, exist_ok=True)
-    (root / "agent.json").write_text(json.dumps(_agent_config(instance_id, role, ip, nodes)))
     properties = {
         "yarn.nodemanager.address": f"{ip}:8041",
         "yarn.nodemanager.resource.memory-mb": "1024",
@@ -128,10 +108,10 @@ def write_node_dir(
         "yarn.nm.liveness-monitor.expiry-interval-ms": "2000",
         **(site or {}),
     }
-    (root / "conf" / "yarn-site.xml").write_text(_site(properties))
+    sites = {"yarn-site.xml": properties}
     if capacity is not None:
-        (root / "conf" / "capacity-scheduler.xml").write_text(_site(capacity))
-    return root
+        sites["capacity-scheduler.xml"] = capacity
+    return write_nodedir(root, _agent_config(instance_id, role, ip, nodes), sites)
 
 
 @dataclass

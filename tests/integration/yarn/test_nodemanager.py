@@ -37,10 +37,11 @@ from tests.conftest import RunningServer
 from tests.integration.hdfs.cluster import start_datanodes
 from tests.integration.hdfs.conftest import NameNodeProcess
 from tests.integration.hdfs.conftest import write_node_dir as write_hdfs_node_dir
+from tests.integration.nodedir import TOKEN, agent_config
+from tests.integration.nodedir import write_node_dir as write_nodedir
 
 pytestmark = pytest.mark.integration
 
-TOKEN = secrets.token_hex(16)
 NODE_ID = "127.0.0.1:8041"
 APP = "application_1700000000000_0001"
 WAIT_S = 20.0
@@ -111,30 +112,15 @@ class RecordingResourceManager:
 
 def write_node_dir(root: Path, *, site: dict[str, str] | None = None, **agent: Any) -> Path:
     """A core node directory: agent.json (with `agent`'s values) and conf/yarn-site.xml."""
-    config = {
-        "cluster_id": "j-TEST",
-        "instance_id": "i-core0",
-        "role": "CORE",
-        "instance_type": "m5.xlarge",
-        "private_ip": "127.0.0.1",
-        "master_ip": "127.0.0.1",
-        "nodes": {"i-master": ("MASTER", "127.0.0.1"), "i-core0": ("CORE", "127.0.0.1")},
-        "region_url": "http://127.0.0.1:1",
-        "region_name": "us-east-1",
-        "token": TOKEN,
-        "access_key_id": "AKIA",
-        "secret_access_key": "secret",
-        "release_label": "emr-7.0.0",
-        "applications": ["Hadoop"],
-        "configurations": [],
-        "memory_mb": 4096,
-        "yarn_memory_mb": 2048,
-        "vcores": 2,
+    config = agent_config(
+        instance_id="i-core0",
+        role="CORE",
+        nodes={"i-master": ("MASTER", "127.0.0.1"), "i-core0": ("CORE", "127.0.0.1")},
+        memory_mb=4096,
+        yarn_memory_mb=2048,
+        vcores=2,
         **agent,
-    }
-    for name in ("conf", "data", "logs"):
-        (root / name).mkdir(parents=True, exist_ok=True)
-    (root / "agent.json").write_text(json.dumps(config))
+    )
     properties = {
         "yarn.nodemanager.address": NODE_ID,
         "yarn.nodemanager.resource.memory-mb": "2048",
@@ -145,11 +131,7 @@ def write_node_dir(root: Path, *, site: dict[str, str] | None = None, **agent: A
         "yarn.resourcemanager.nodemanagers.heartbeat-interval-ms": "200",
         **(site or {}),
     }
-    xml = "".join(
-        f"<property><name>{k}</name><value>{v}</value></property>" for k, v in properties.items()
-    )
-    (root / "conf" / "yarn-site.xml").write_text(f"<configuration>{xml}</configuration>")
-    return root
+    return write_nodedir(root, config, {"yarn-site.xml": properties})
 
 
 @dataclass
