@@ -129,6 +129,8 @@ class AgentHealth(_Model):
     cluster_id: str
     instance_id: str
     pid: int
+    #: Steps whose process is running on this node (the ResourceManager's IsIdle counts them).
+    running_steps: int = 0
 
 
 class StepFailure(_Model):

@@ -17,9 +17,11 @@ import pytest
 from tests.conftest import RunningServer
 from tests.integration.emr.conftest import (
     DEADLINE_S,
+    command_step,
     instance_groups,
     run_job_flow,
     wait_cluster,
+    wait_step,
 )
 
 pytestmark = pytest.mark.integration
@@ -134,3 +136,27 @@ def test_is_idle_through_the_aws_cli(
     assert answer["Label"] == "IsIdle"
     assert {(p["Minimum"], p["Maximum"]) for p in answer["Datapoints"]} == {(1.0, 1.0)}
     assert {p["Unit"] for p in answer["Datapoints"]} == {"None"}
+
+
+def test_a_running_step_makes_the_cluster_busy(
+    region: RunningServer, metrics_cluster: tuple[str, datetime]
+) -> None:
+    """A step that starts no YARN application still counts as work for IsIdle, as on EMR."""
+    cluster_id, _ = metrics_cluster
+    emr, cloudwatch = region.client("emr"), region.client("cloudwatch")
+    try:
+        since = datetime.now(UTC).replace(second=0, microsecond=0)
+        [step_id] = emr.add_job_flow_steps(
+            JobFlowId=cluster_id, Steps=[command_step("sleep", "sleep", "30")]
+        )["StepIds"]
+        wait_step(emr, cluster_id, step_id, "RUNNING")
+        deadline = time.monotonic() + DEADLINE_S
+        while _statistics(cloudwatch, cluster_id, "IsIdle", since).get("Minimum") != 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        assert _statistics(cloudwatch, cluster_id, "AppsRunning", since)["Maximum"] == 0
+        emr.cancel_steps(ClusterId=cluster_id, StepIds=[step_id])
+        wait_step(emr, cluster_id, step_id, "CANCELLED", "FAILED")
+    finally:
+        emr.close()
+        cloudwatch.close()

@@ -125,7 +125,10 @@ def build_app(agent: AgentServices) -> ASGIApp:
         config = node.config
         return Response(
             AgentHealth(
-                cluster_id=config.cluster_id, instance_id=config.instance_id, pid=os.getpid()
+                cluster_id=config.cluster_id,
+                instance_id=config.instance_id,
+                pid=os.getpid(),
+                running_steps=agent.steps.running_count(),
             ).model_dump_json(),
             media_type="application/json",
         )

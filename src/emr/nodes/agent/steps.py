@@ -139,6 +139,10 @@ class StepRunner:
         self._steps[request.step_id] = step
         step.task = asyncio.create_task(self._run(step), name=f"step {request.step_id}")
 
+    def running_count(self) -> int:
+        """Steps started and not yet ended (including one still fetching its script)."""
+        return sum(1 for s in self._steps.values() if not s.done.is_set())
+
     def process_groups(self) -> list[int]:
         """Process groups of running steps (for the node's final kill)."""
         return [s.process.pid for s in self._steps.values() if s.running and s.process]

@@ -9,8 +9,10 @@ the next period simply tries again.
 LIMITATIONS (where this differs from EMR):
 - Published every `emr.resourcemanager.cloudwatch.period-seconds` of yarn-site (60 s by
   default; EMR: every 5 minutes, not configurable).
-- IsIdle knows YARN only: a step that runs no YARN application leaves it at 1 (EMR also
-  counts running steps). An application accepted but not yet activated counts as work.
+- IsIdle is 0 while a YARN application is running or pending, or a step runs on the master
+  (the master's agent answers how many in its /v1/health; an agent that does not answer
+  counts as no steps, with a warning). An application accepted but not yet activated counts
+  as work.
 - Only these 17 metric names, without the JobId dimension; no HDFS, MapReduce-v1, HBase or
   managed-scaling metrics.
 """
@@ -24,6 +26,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import httpx
+
+from emr.nodes.protocol import AgentHealth
 from emr.yarn.scheduler import NodeState
 from emr.yarn.scheduler.reports import ClusterMetrics, NodeReport
 
@@ -84,9 +89,14 @@ class MetricsTarget:
     access_key_id: str
     secret_access_key: str = field(repr=False)  # never in a log line
     period_seconds: float = DEFAULT_PERIOD_S
+    #: The master's agent (`http://<master-ip>:<port>`), asked for its running steps; "": none.
+    agent_url: str = ""
+    agent_token: str = field(default="", repr=False)
 
 
-def _values(metrics: ClusterMetrics, nodes: Sequence[NodeReport]) -> dict[str, float]:
+def _values(
+    metrics: ClusterMetrics, nodes: Sequence[NodeReport], running_steps: int
+) -> dict[str, float]:
     running = [n for n in nodes if n.state is NodeState.RUNNING]
     allocated, pending = metrics.containers_allocated, metrics.containers_pending
     return {
@@ -110,16 +120,20 @@ def _values(metrics: ClusterMetrics, nodes: Sequence[NodeReport]) -> dict[str, f
         "MemoryAvailableMB": metrics.available_mb,
         "CoreNodesRunning": sum(1 for n in running if n.label == CORE_LABEL),
         "TaskNodesRunning": sum(1 for n in running if n.label == TASK_LABEL),
-        "IsIdle": 1 if metrics.apps_running == 0 and metrics.apps_pending == 0 else 0,
+        "IsIdle": int(metrics.apps_running == metrics.apps_pending == running_steps == 0),
     }
 
 
 def metric_data(
-    metrics: ClusterMetrics, nodes: Sequence[NodeReport], cluster_id: str, at: datetime
+    metrics: ClusterMetrics,
+    nodes: Sequence[NodeReport],
+    cluster_id: str,
+    at: datetime,
+    running_steps: int = 0,
 ) -> list[dict[str, Any]]:
     """PutMetricData's MetricData for one moment of the cluster."""
     dimensions = [{"Name": "JobFlowId", "Value": cluster_id}]
-    values = _values(metrics, nodes)
+    values = _values(metrics, nodes, running_steps)
     return [
         {
             "MetricName": name,
@@ -168,10 +182,28 @@ class MetricsPublisher:
     def _put(self, data: list[dict[str, Any]]) -> None:
         self._cloudwatch().put_metric_data(Namespace=NAMESPACE, MetricData=data)
 
+    async def _running_steps(self) -> int:
+        target = self.target
+        if not target.agent_url:
+            return 0
+        try:
+            async with httpx.AsyncClient(timeout=CONNECT_TIMEOUT_S) as client:
+                response = await client.get(
+                    f"{target.agent_url}/v1/health",
+                    headers={"Authorization": f"Bearer {target.agent_token}"},
+                )
+                response.raise_for_status()
+                return AgentHealth.model_validate_json(response.content).running_steps
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("the master's agent did not say which steps run: %s", exc)
+            return 0
+
     async def publish_once(self) -> bool:
         """One PutMetricData; False (and a log line) when it failed."""
+        running_steps = await self._running_steps()
         metrics, nodes = self._snapshot()  # on the loop: the scheduler is not thread-safe
-        data = metric_data(metrics, nodes, self.target.cluster_id, datetime.now(UTC))
+        at = datetime.now(UTC)
+        data = metric_data(metrics, nodes, self.target.cluster_id, at, running_steps)
         try:
             await asyncio.to_thread(self._put, data)
         except Exception as exc:

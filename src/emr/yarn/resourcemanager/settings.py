@@ -105,5 +105,7 @@ class ResourceManagerSettings:
                 access_key_id=config.access_key_id,
                 secret_access_key=config.secret_access_key,
                 period_seconds=float(site.get(PERIOD_KEY, DEFAULT_PERIOD_S)),
+                agent_url=f"http://{config.master_ip}:{config.agent_port}",
+                agent_token=config.token,
             ),
         )
