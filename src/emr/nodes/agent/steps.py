@@ -8,8 +8,11 @@
                                HADOOP_CLIENT_OPTS, i.e. JVM system properties as on EMR
 
 LIMITATIONS: Properties are ignored for command-runner and script-runner steps (EMR only
-hands them to the JVM of a jar step). Step logs live in `logs/steps/<step-id>/`; `syslog`
-stays empty until a step runs Hadoop code that logs there.
+hands them to the JVM of a jar step). Step logs live in `logs/steps/<step-id>/`.
+
+`syslog` gets what Hadoop's clients log (hadoop-streaming's job progress and counters): the
+step's environment names it in EMR_STEP_SYSLOG, where those clients append their lines in
+EMR's step-syslog form, as log4j does on EMR.
 
 Each step runs in its own process group with the node's environment, cwd
 `data/steps/<step-id>/`. `controller` records what ran, when, and how it ended, in the shape
@@ -168,6 +171,7 @@ class StepRunner:
         controller.info(f"StepRunner: Created Runner for step {request.step_id}")
         try:
             argv, extra_env = await self._command(step)
+            extra_env = {**(extra_env or {}), "EMR_STEP_SYSLOG": str(step.logs / "syslog")}
             controller.info(f"startExec '{' '.join(argv)}'")
             controller.info(f"redirectOutput to {step.logs / 'stdout'}")
             controller.info(f"redirectError to {stderr_path}")
