@@ -1,7 +1,7 @@
 """A real ResourceManager and NodeManagers for the YARN tests: node dirs on loopback IPs,
 daemons as subprocesses, an ApplicationMaster script (AM_SCRIPT) using emr.yarn.amclient.AMClient,
-and the `cluster_factory`, `cluster` and `rest` fixtures. Shared by test_resourcemanager.py and
-test_cli.py."""
+`start_cluster`, and the `cluster_factory`, `cluster` and `rest` fixtures. Shared by
+test_resourcemanager.py, test_nodemanager.py and test_cli.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,7 +73,9 @@ with AMClient.from_environment() as am:
 """
 
 
-def _agent_config(instance_id: str, role: str, ip: str, nodes: dict[str, Any]) -> dict[str, Any]:
+def _agent_config(
+    instance_id: str, role: str, ip: str, nodes: dict[str, Any], agent: Mapping[str, Any]
+) -> dict[str, Any]:
     return agent_config(
         instance_id=instance_id,
         role=role,
@@ -83,6 +85,7 @@ def _agent_config(instance_id: str, role: str, ip: str, nodes: dict[str, Any]) -
         memory_mb=4096,
         yarn_memory_mb=1024,
         vcores=2,
+        **agent,
     )
 
 
@@ -94,8 +97,10 @@ def write_node_dir(
     nodes: dict[str, Any],
     site: dict[str, str] | None = None,
     capacity: dict[str, str] | None = None,
+    agent: Mapping[str, Any] | None = None,
 ) -> Path:
-    """A node directory: agent.json, conf/yarn-site.xml (and capacity-scheduler.xml)."""
+    """A node directory: agent.json (`agent`: more of its values), conf/yarn-site.xml (and
+    capacity-scheduler.xml)."""
     properties = {
         "yarn.nodemanager.address": f"{ip}:8041",
         "yarn.nodemanager.resource.memory-mb": "1024",
@@ -111,7 +116,7 @@ def write_node_dir(
     sites = {"yarn-site.xml": properties}
     if capacity is not None:
         sites["capacity-scheduler.xml"] = capacity
-    return write_nodedir(root, _agent_config(instance_id, role, ip, nodes), sites)
+    return write_nodedir(root, _agent_config(instance_id, role, ip, nodes, agent or {}), sites)
 
 
 @dataclass
@@ -206,6 +211,13 @@ class Cluster:
         rest.submit(app_id, name, [command], memory_mb=128, **kwargs)
         return app_id
 
+    def stop(self) -> None:
+        for nm in self.nodemanagers.values():
+            nm.stop()
+        self.rm.stop()
+        if self.http is not None:
+            self.http.close()
+
     def am_command(self, *args: str) -> str:
         script = self.root / "am.py"
         script.write_text(AM_SCRIPT)
@@ -226,6 +238,50 @@ def wait_for(condition: Callable[[], Any], context: Callable[[], str] = str) -> 
 ClusterFactory = Callable[..., Cluster]
 
 
+def start_cluster(
+    root: Path,
+    workers: dict[str, str] | None = None,
+    site: dict[str, str] | None = None,
+    capacity: dict[str, str] | None = None,
+    agent: Mapping[str, Any] | None = None,
+    started: list[Cluster] | None = None,
+) -> Cluster:
+    """A ResourceManager on MASTER_IP and the NodeManagers of `workers` (ip → role, CORE or
+    TASK), their node dirs under `root`, once every NodeManager registered. `agent`: more
+    agent.json values of the workers' nodes. The cluster is appended to `started` as soon as
+    it exists, so that a failed start is stopped too."""
+    workers = workers or {}
+    nodes: dict[str, Any] = {"i-master": ("MASTER", MASTER_IP)}
+    nodes |= {f"i-{ip}": (role, ip) for ip, role in workers.items()}
+    master = write_node_dir(root / "master", "i-master", "MASTER", MASTER_IP, nodes, site, capacity)
+    rm = Daemon("resourcemanager", master, ["--bind", MASTER_IP, "--port", "0"])
+    cluster = Cluster(root, rm)
+    if started is not None:
+        started.append(cluster)
+    rm.start()
+    cluster.http = httpx.Client(base_url=cluster.url, timeout=10)
+    for ip, role in workers.items():
+        node_dir = write_node_dir(root / ip, f"i-{ip}", role, ip, nodes, site, agent=agent)
+        nm = Daemon(
+            "nodemanager",
+            node_dir,
+            ["--bind", ip, "--port", "0", "--resourcemanager", cluster.url],
+        )
+        cluster.nodemanagers[ip] = nm
+        nm.start()
+    if workers:
+        wait_for(
+            lambda: (
+                httpx.get(f"{cluster.url}/_yarn/v1/status", headers=AUTH).json()[
+                    "registered_nodemanagers"
+                ]
+                == len(workers)
+            ),
+            cluster.logs,
+        )
+    return cluster
+
+
 @pytest.fixture
 def cluster_factory(tmp_path: Path) -> Iterator[ClusterFactory]:
     started: list[Cluster] = []
@@ -234,47 +290,14 @@ def cluster_factory(tmp_path: Path) -> Iterator[ClusterFactory]:
         workers: dict[str, str] | None = None,
         site: dict[str, str] | None = None,
         capacity: dict[str, str] | None = None,
+        agent: Mapping[str, Any] | None = None,
     ) -> Cluster:
         """`workers`: ip → role (CORE or TASK) of the NodeManagers to start."""
-        workers = workers or {}
-        nodes: dict[str, Any] = {"i-master": ("MASTER", MASTER_IP)}
-        nodes |= {f"i-{ip}": (role, ip) for ip, role in workers.items()}
-        master = write_node_dir(
-            tmp_path / "master", "i-master", "MASTER", MASTER_IP, nodes, site, capacity
-        )
-        rm = Daemon("resourcemanager", master, ["--bind", MASTER_IP, "--port", "0"])
-        cluster = Cluster(tmp_path, rm)
-        started.append(cluster)
-        rm.start()
-        cluster.http = httpx.Client(base_url=cluster.url, timeout=10)
-        for ip, role in workers.items():
-            node_dir = write_node_dir(tmp_path / ip, f"i-{ip}", role, ip, nodes, site)
-            nm = Daemon(
-                "nodemanager",
-                node_dir,
-                ["--bind", ip, "--port", "0", "--resourcemanager", cluster.url],
-            )
-            cluster.nodemanagers[ip] = nm
-            nm.start()
-        if workers:
-            wait_for(
-                lambda: (
-                    httpx.get(f"{cluster.url}/_yarn/v1/status", headers=AUTH).json()[
-                        "registered_nodemanagers"
-                    ]
-                    == len(workers)
-                ),
-                cluster.logs,
-            )
-        return cluster
+        return start_cluster(tmp_path, workers, site, capacity, agent, started)
 
     yield start
     for cluster in started:
-        for nm in cluster.nodemanagers.values():
-            nm.stop()
-        cluster.rm.stop()
-        if cluster.http is not None:
-            cluster.http.close()
+        cluster.stop()
 
 
 @pytest.fixture
