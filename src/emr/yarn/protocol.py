@@ -60,8 +60,14 @@ NM_HOST, NM_PORT, NM_HTTP_PORT, LOCAL_DIRS, LOG_DIRS, USER, HOME, PWD, APPLICATI
 APP_SUBMIT_TIME_ENV. Its stdout and stderr go to `<log dir>/<app id>/<container id>/`, where
 `{{LOG_DIR}}` in a command points (Hadoop's `<LOG_DIR>`). Local resources (files and archives
 from s3://, hdfs:// or http(s)://) are fetched into the working directory under their names
-before the command runs. Exit statuses are Hadoop's: the process's code, or -100 (ABORTED),
--102 (PREEMPTED), -103 (KILLED_EXCEEDED_VMEM), -104 (KILLED_EXCEEDED_PMEM), -105
+before the command runs. [Added with MapReduce, issue 7:] `service_data` of a launch context
+(auxiliary service name → data) reaches the node's auxiliary services; `mapreduce_shuffle`
+takes the application's job token, which authorises reads of its map outputs from the node's
+shuffle service (emr.yarn.nodemanager.shuffle, port mapreduce.shuffle.port). Every container
+also gets `EMR_SHUFFLE_ADDRESS` (`<node ip>:<shuffle port>`).
+
+Exit statuses are Hadoop's: the process's code, or -100 (ABORTED), -102 (PREEMPTED), -103
+(KILLED_EXCEEDED_VMEM), -104 (KILLED_EXCEEDED_PMEM), -105
 (KILLED_BY_APPMASTER), -106 (KILLED_BY_RESOURCEMANAGER), 137/143 for signals as Hadoop reports
 them.
 """
@@ -246,6 +252,9 @@ class LaunchContext(_Model):
     environment: dict[str, str] = {}
     #: name in the working directory → where it comes from.
     local_resources: dict[str, LocalResource] = {}
+    #: Auxiliary service name → data for it on this node (Hadoop's serviceData); the
+    #: NodeManager knows `mapreduce_shuffle`: the job token of the container's application.
+    service_data: dict[str, str] = {}
 
 
 class StartRequest(_Model):

@@ -1,7 +1,8 @@
 """`python -m emr.yarn.nodemanager --node-dir DIR`: run the NodeManager of a core or task node.
 
 Binds yarn.nodemanager.webapp.address's port (8042) on the node's private_ip unless told
-otherwise, prints `nodemanager listening port=<port>` once it serves, registers with the
+otherwise, and the shuffle service on mapreduce.shuffle.port (13562; 0: any free port) of
+the same address (any free port if that one is taken), prints `nodemanager listening port=<port>` once it serves, registers with the
 ResourceManager at `http://<master_ip>:8088` (retrying until it answers), heartbeats, serves
 until SIGTERM/SIGINT — killing its containers (exit status -100) — and exits 0.
 """
@@ -46,7 +47,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     sock = listen_tcp(settings.host, settings.http_port if args.port is None else args.port)
     port: int = sock.getsockname()[1]
-    nodemanager = NodeManager(settings, port)
+    try:
+        shuffle_sock = listen_tcp(settings.host, settings.shuffle_port)
+    except OSError as exc:
+        # Containers learn the address from EMR_SHUFFLE_ADDRESS and the AM from the maps, so
+        # any port works; several NodeManagers sharing one IP (tests) must not fail to start.
+        log.warning(
+            "shuffle port %d unavailable (%s); using a free one", settings.shuffle_port, exc
+        )
+        shuffle_sock = listen_tcp(settings.host, 0)
+    nodemanager = NodeManager(settings, port, shuffle_sock)
+    log.info("shuffle service on %s", nodemanager.shuffle_address)
     serve(create_app(nodemanager), [sock], f"nodemanager listening port={port}")
     log.info("nodemanager %s stopped", settings.node_id)
     return 0

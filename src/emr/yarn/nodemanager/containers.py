@@ -134,9 +134,13 @@ def _kill_tree(pid: int) -> None:
 class ContainerManager:
     """Every container and application of this node, and the processes behind them."""
 
-    def __init__(self, settings: NodeManagerSettings, http_port: int) -> None:
+    def __init__(
+        self, settings: NodeManagerSettings, http_port: int, shuffle_address: str = ""
+    ) -> None:
         self.settings = settings
         self.http_port = http_port
+        #: `<ip>:<port>` of this node's shuffle service, EMR_SHUFFLE_ADDRESS in every container.
+        self.shuffle_address = shuffle_address
         self.containers: dict[str, ContainerRecord] = {}
         self.apps: dict[str, AppRecord] = {}
         self.localizer = Localizer(settings.config, settings.environment)
@@ -238,6 +242,8 @@ class ContainerManager:
             "HOME": s.environment.get("HOME", str(record.workdir)),
             "PWD": str(record.workdir),
         }
+        if self.shuffle_address:
+            yarn["EMR_SHUFFLE_ADDRESS"] = self.shuffle_address
         if launched_by_rm:
             from emr.yarn.ids import ContainerId
 

@@ -9,6 +9,10 @@ Tokens on `/_yarn/v1/containers`: the cluster token (the ResourceManager), or th
 token of every container named, recomputed with `emr.yarn.protocol.container_token` from this
 node's id and the container's grant. No `Authorization` header → 401 SecurityException; a
 token that fits neither → 403 InvalidToken. `app-finished` takes the cluster token only.
+
+The shuffle service (shuffle.py) is a second server on its own port, run by this app's
+lifespan; a container started with `service_data["mapreduce_shuffle"]` registers its
+application's job token there, and app-finished removes it.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ import hmac
 import json
 import logging
 import re
+import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+import uvicorn
 from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -36,6 +42,7 @@ from emr.yarn.nodemanager.container import ContainerRecord, KillReason
 from emr.yarn.nodemanager.containers import ContainerManager, DuplicateContainer
 from emr.yarn.nodemanager.rm_link import ResourceManagerLink
 from emr.yarn.nodemanager.settings import NodeManagerSettings
+from emr.yarn.nodemanager.shuffle import SERVICE_NAME, ShuffleService, create_shuffle_app
 from emr.yarn.protocol import (
     CONTAINERS_PREFIX,
     ResourceModel,
@@ -90,10 +97,19 @@ def _json(body: Any, status: int = 200) -> Response:
 class NodeManager:
     """The containers, the link to the RM, log aggregation: one node's NodeManager."""
 
-    def __init__(self, settings: NodeManagerSettings, http_port: int) -> None:
+    def __init__(
+        self,
+        settings: NodeManagerSettings,
+        http_port: int,
+        shuffle_socket: socket.socket | None = None,
+    ) -> None:
         self.settings = settings
         self.http_port = http_port
-        self.containers = ContainerManager(settings, http_port)
+        self.shuffle = ShuffleService(settings.local_dirs)
+        self.shuffle_socket = shuffle_socket
+        shuffle_port = shuffle_socket.getsockname()[1] if shuffle_socket is not None else 0
+        self.shuffle_address = f"{settings.host}:{shuffle_port}" if shuffle_port else ""
+        self.containers = ContainerManager(settings, http_port, self.shuffle_address)
         self.rm = ResourceManagerLink(self.containers)
         self.aggregator = LogAggregator(settings.config)
         self.started_ms = int(time.time() * 1000)
@@ -196,6 +212,9 @@ class NodeManager:
             raise HttpError(
                 409, "YarnException", "org.apache.hadoop.yarn.exceptions.YarnException", str(exc)
             ) from exc
+        job_token = body.launch_context.service_data.get(SERVICE_NAME)
+        if job_token:
+            self.shuffle.add_application(body.application_id, body.user, job_token)
         return _json({})
 
     async def stop(self, request: Request) -> Response:
@@ -232,6 +251,7 @@ class NodeManager:
         return _json({})
 
     async def _finish_application(self, application_id: str) -> None:
+        self.shuffle.remove_application(application_id)
         try:
             records = await self.containers.finish_application(application_id)
             if records:
@@ -355,6 +375,27 @@ def _errors(handler: Handler) -> Handler:
     return wrapped
 
 
+class _EmbeddedServer(uvicorn.Server):
+    """A uvicorn server inside another's event loop: the outer server owns the signals."""
+
+    def __init__(self, app: Starlette) -> None:
+        super().__init__(
+            uvicorn.Config(
+                app,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=5,
+                server_header=False,
+                date_header=False,
+            )
+        )
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 def create_app(nodemanager: NodeManager) -> Starlette:
     """The NodeManager's HTTP app; its lifespan runs the watchdog, the RM link and the
     memory monitor, and kills every container at shutdown."""
@@ -366,10 +407,20 @@ def create_app(nodemanager: NodeManager) -> Starlette:
             asyncio.create_task(nodemanager.rm.run(), name="rm link"),
             asyncio.create_task(nodemanager.containers.monitor(), name="memory monitor"),
         ]
+        shuffle: _EmbeddedServer | None = None
+        if nodemanager.shuffle_socket is not None:
+            shuffle = _EmbeddedServer(create_shuffle_app(nodemanager.shuffle))
+            tasks.append(
+                asyncio.create_task(
+                    shuffle.serve(sockets=[nodemanager.shuffle_socket]), name="shuffle service"
+                )
+            )
         try:
             yield
         finally:
-            for task in tasks:
+            if shuffle is not None:
+                shuffle.should_exit = True
+            for task in tasks[:2]:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await nodemanager.aclose()

@@ -1,4 +1,5 @@
-"""A NodeManager's settings: agent.json and conf/yarn-site.xml of its node, and the flags."""
+"""A NodeManager's settings: agent.json, conf/yarn-site.xml (and mapred-site.xml's
+mapreduce.shuffle.port) of its node, and the flags."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from emr.nodes.hadoop_conf import (
 )
 from emr.nodes.layout import NodeLayout, node_environment
 from emr.nodes.protocol import AgentConfig
+from emr.yarn.nodemanager.shuffle import SHUFFLE_PORT, shuffle_port
 
 __all__ = ["NodeManagerSettings"]
 
@@ -51,6 +53,8 @@ class NodeManagerSettings:
     vmem_pmem_ratio: float
     local_dirs: tuple[Path, ...]
     log_dirs: tuple[Path, ...]
+    #: mapreduce.shuffle.port (mapred-site.xml; 13562): the shuffle service's; 0 = any free.
+    shuffle_port: int = SHUFFLE_PORT
     #: The node's environment (PATH, HADOOP_CONF_DIR, credentials, EMR_INSTANCE_ID …).
     environment: dict[str, str] = field(repr=False, default_factory=dict)
 
@@ -112,5 +116,6 @@ class NodeManagerSettings:
             vmem_pmem_ratio=float(site.get("yarn.nodemanager.vmem-pmem-ratio", "2.1")),
             local_dirs=dirs("yarn.nodemanager.local-dirs", layout.data / "yarn" / "local"),
             log_dirs=dirs("yarn.nodemanager.log-dirs", layout.logs / "userlogs"),
+            shuffle_port=shuffle_port(layout.conf),
             environment=node_environment(layout, config, os.environ),
         )
