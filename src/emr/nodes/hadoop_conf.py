@@ -30,6 +30,7 @@ __all__ = [
     "NodeFacts",
     "default_properties",
     "dfs_replication",
+    "mapreduce_memory",
     "merge_configurations",
     "render_conf",
     "render_env_sh",
@@ -84,6 +85,19 @@ def dfs_replication(core_nodes: int) -> int:
     if core_nodes < 10:
         return 2
     return 3
+
+
+def mapreduce_memory(yarn_memory_mb: int) -> dict[str, str]:
+    """Container sizes like EMR's per-instance-type mapred-site defaults: a map a quarter of
+    the node's YARN memory (at most 3 GiB, a multiple of 32 MB), reduces and the AM twice
+    that (at most the node's YARN memory)."""
+    map_mb = max(32, min(3072, yarn_memory_mb // 4) // 32 * 32)
+    double = max(32, min(2 * map_mb, yarn_memory_mb))
+    return {
+        "mapreduce.map.memory.mb": str(map_mb),
+        "mapreduce.reduce.memory.mb": str(double),
+        "yarn.app.mapreduce.am.resource.mb": str(double),
+    }
 
 
 def default_properties(facts: NodeFacts) -> dict[str, dict[str, str]]:
@@ -155,6 +169,7 @@ def default_properties(facts: NodeFacts) -> dict[str, dict[str, str]]:
             "mapreduce.jobhistory.address": f"{master}:{JOBHISTORY_PORT}",
             "mapreduce.jobhistory.webapp.address": f"{master}:{JOBHISTORY_WEBAPP_PORT}",
             "mapreduce.shuffle.port": str(SHUFFLE_PORT),
+            **mapreduce_memory(facts.yarn_memory_mb),
         },
         "spark-defaults": {
             "spark.master": "yarn",

@@ -4,8 +4,11 @@
         agent.json                          0600: AgentConfig (token, cluster credentials)
         conf/    core-site.xml … spark-env.sh (hadoop_conf.py)
         bin/     hadoop hdfs (the FS shell, emr.hdfs.shell), yarn (emr.yarn.cli),
-                 spark-submit hadoop-streaming (shims), aws (first on PATH)
-        lib/     jars tools look up by name (none yet)
+                 hadoop-streaming (emr.mapreduce.streaming), spark-submit (a shim),
+                 aws (first on PATH)
+        lib/     jars tools look up by name: hadoop-streaming.jar and
+                 hadoop-streaming-<version>.jar (mrjob searches $HADOOP_HOME for
+                 `hadoop*streaming*.jar`; `hadoop jar` runs any such jar as streaming)
         logs/    agent.log, bootstrap-actions/<n>/, steps/<step-id>/
         data/    bootstrap-actions/<n>/, steps/<step-id>/, local state of daemons
 
@@ -17,10 +20,12 @@ somewhere else on PATH.
 
 from __future__ import annotations
 
+import io
 import os
 import shlex
 import shutil
 import sys
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +33,12 @@ from typing import Final
 
 from emr.nodes.hadoop_conf import NodeFacts, render_conf
 from emr.nodes.protocol import AGENT_CONFIG_FILE, AgentConfig
+from emr.services.emr.releases import HADOOP_VERSION
 
 __all__ = [
     "HADOOP_TOOLS",
+    "STREAMING_JARS",
+    "STREAMING_TOOL",
     "TOOL_SHIMS",
     "YARN_TOOL",
     "NodeLayout",
@@ -40,7 +48,12 @@ __all__ = [
 ]
 
 #: Tools every node offers on PATH that this platform does not provide yet.
-TOOL_SHIMS: Final = ("spark-submit", "hadoop-streaming")
+TOOL_SHIMS: Final = ("spark-submit",)
+#: `hadoop-streaming`, served by emr.mapreduce.streaming.
+STREAMING_TOOL: Final = "hadoop-streaming"
+#: The streaming jars of lib/: real jars (a manifest naming StreamJob's main class) so tools
+#: that open them find one, run by `hadoop jar` through emr.mapreduce.streaming.
+STREAMING_JARS: Final = ("hadoop-streaming.jar", f"hadoop-streaming-{HADOOP_VERSION}.jar")
 #: Hadoop's commands, served by emr.hdfs.shell (`hadoop jar` answers "not available yet").
 HADOOP_TOOLS: Final = ("hadoop", "hdfs")
 #: The `yarn` command, served by emr.yarn.cli.
@@ -132,7 +145,24 @@ def _shim_aws(python_dir: Path) -> str:
 def _hadoop_tool(name: str, python_dir: Path, module: str = "emr.hdfs.shell") -> str:
     # The interpreter's own name (python, python3, python3.11): not every bin dir has them all.
     python = shlex.quote(str(python_dir / Path(sys.executable).name))
-    return f'#!/bin/sh\nexec {python} -m {module} {name} "$@"\n'
+    tool = f" {name}" if name else ""
+    return f'#!/bin/sh\nexec {python} -m {module}{tool} "$@"\n'
+
+
+def _streaming_jar() -> bytes:
+    """A jar (zip) holding only a manifest: `hadoop jar` recognises it by its name."""
+    manifest = (
+        "Manifest-Version: 1.0\r\n"
+        "Created-By: emr\r\n"
+        "Main-Class: org.apache.hadoop.streaming.HadoopStreaming\r\n"
+        f"Implementation-Version: {HADOOP_VERSION}\r\n\r\n"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as jar:
+        # A fixed date: every node's jar has the same bytes.
+        jar.writestr(zipfile.ZipInfo("META-INF/", (1980, 1, 1, 0, 0, 0)), b"")
+        jar.writestr(zipfile.ZipInfo("META-INF/MANIFEST.MF", (1980, 1, 1, 0, 0, 0)), manifest)
+    return buffer.getvalue()
 
 
 def write_node(layout: NodeLayout, config: AgentConfig, python_dir: Path | None = None) -> None:
@@ -164,6 +194,13 @@ def write_node(layout: NodeLayout, config: AgentConfig, python_dir: Path | None 
     for tool in HADOOP_TOOLS:
         _write(layout.bin / tool, _hadoop_tool(tool, python_dir), 0o700)
     _write(layout.bin / YARN_TOOL, _hadoop_tool(YARN_TOOL, python_dir, "emr.yarn.cli"), 0o700)
+    streaming = _hadoop_tool("", python_dir, "emr.mapreduce.streaming")
+    _write(layout.bin / STREAMING_TOOL, streaming, 0o700)
+    jar = _streaming_jar()
+    for name in STREAMING_JARS:
+        path = layout.lib / name
+        path.write_bytes(jar)
+        path.chmod(0o644)
     _write(layout.bin / "aws", _shim_aws(python_dir), 0o700)
 
 

@@ -6,10 +6,12 @@ import os
 import stat
 import sys
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 from emr.nodes.layout import (
     HADOOP_TOOLS,
+    STREAMING_JARS,
     TOOL_SHIMS,
     YARN_TOOL,
     NodeLayout,
@@ -62,7 +64,11 @@ def test_write_node_creates_a_private_directory(tmp_path: Path) -> None:
         assert _mode(directory) == 0o700, directory
     assert _mode(layout.config_file) == 0o600
     assert layout.read_config() == config
-    assert list(layout.lib.iterdir()) == []
+    assert sorted(p.name for p in layout.lib.iterdir()) == sorted(STREAMING_JARS)
+    for name in STREAMING_JARS:
+        with zipfile.ZipFile(layout.lib / name) as jar:
+            manifest = jar.read("META-INF/MANIFEST.MF").decode()
+        assert "Main-Class: org.apache.hadoop.streaming.HadoopStreaming" in manifest
 
     for tool in TOOL_SHIMS:
         shim = layout.bin / tool
@@ -77,6 +83,9 @@ def test_write_node_creates_a_private_directory(tmp_path: Path) -> None:
     assert os.access(yarn, os.X_OK)
     assert yarn.read_text() == f'#!/bin/sh\nexec {python} -m emr.yarn.cli yarn "$@"\n'
     assert "yarn" not in TOOL_SHIMS
+    streaming = layout.bin / "hadoop-streaming"
+    assert os.access(streaming, os.X_OK)
+    assert streaming.read_text() == (f'#!/bin/sh\nexec {python} -m emr.mapreduce.streaming "$@"\n')
     aws = (layout.bin / "aws").read_text()
     assert f"exec {tmp_path / 'venv' / 'bin' / 'aws'} " in aws
 

@@ -2,11 +2,13 @@
 
 `hdfs dfs`, `hadoop fs` and `hadoop dfs` run the FS shell (fsshell.py); `hdfs fsck` and
 `hdfs dfsadmin` go to admin.py; `version`, `classpath`, `hdfs getconf` are answered here.
-`hadoop jar` and streaming are not provided yet.
+`hadoop jar <…/hadoop-streaming*.jar> …` runs Hadoop Streaming (emr.mapreduce.streaming);
+other jars are not provided yet.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import sys
 from collections.abc import Mapping
@@ -167,9 +169,24 @@ def _hadoop(args: list[str], environ: Mapping[str, str]) -> int:
     if sub == "classpath":
         return _classpath(environ)
     if sub == "jar":
-        sys.stderr.write("hadoop: not available yet on this platform\n")
-        return 1
+        return _jar(rest, environ)
     sys.stderr.write(_HADOOP_USAGE)
+    return 1
+
+
+def _jar(args: list[str], environ: Mapping[str, str]) -> int:
+    # Streaming is recognised by the jar's file name, wherever it lives (EMR's
+    # /usr/lib/hadoop-mapreduce/hadoop-streaming.jar, our lib/, a copy): its main class and
+    # options are the same.
+    if args and fnmatch.fnmatchcase(Path(args[0]).name, "hadoop-streaming*.jar"):
+        from emr.mapreduce.streaming.main import main as streaming_main
+
+        rest = args[1:]
+        # `hadoop jar <jar> [MainClass] args`: the streaming jar's own main class may be named.
+        if rest[:1] == ["org.apache.hadoop.streaming.HadoopStreaming"]:
+            rest = rest[1:]
+        return streaming_main(rest, environ)
+    sys.stderr.write("hadoop: not available yet on this platform\n")
     return 1
 
 
