@@ -1,226 +1,205 @@
-"""`python -m emr.mapreduce.task` as real processes: two map attempts over local file: input,
-their outputs served by the shuffle service's app (emr.yarn.nodemanager.shuffle), one reduce
-per partition fetching and reducing them, output committed through the v1 committer.
+"""What the task attempts (`python -m emr.mapreduce.task`) compute, through real jobs: the real
+ApplicationMaster on a real ResourceManager and two NodeManagers (conftest.py's `am_cluster`),
+inputs and outputs in file: URIs.
 
-The umbilical server here is a small stand-in written in this test, because the real
-ApplicationMaster (emr.mapreduce.appmaster) is being written concurrently; once it exists,
-this test should drive the tasks through it instead.
+- a word count over two splits of one file, with two reduces: spills (a tiny sort buffer),
+  the combiner on every spill and again at the merge, the shuffle through both NodeManagers'
+  shuffle services, Hadoop's hash partitioning, the committed output, the job's counters, and
+  the tasks' log lines in their containers' stderr;
+- a map-only job over KeyValueTextInputFormat input: its output files' names and records;
+- a mapper and reducer that write `reporter:counter:` and `reporter:status:` lines: custom
+  counters in the AM's /counters while the job runs and in history.json at the end; the
+  reporter lines stay out of the task logs, other stderr lines go into them. (The status
+  reaches the AM but nothing shows it to a user yet: no task-attempt REST resource.)
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator
+import re
 from pathlib import Path
-from typing import Any
 
+import httpx
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from emr.mapreduce.committer import OutputCommitter
-from emr.mapreduce.fs import JobFileSystems
-from emr.mapreduce.job import (
-    InputSplit,
-    JobSpec,
-    MapEvent,
-    MapEvents,
-    TaskAssignment,
-    TaskDone,
-    TaskFailed,
+from emr.mapreduce.job import InputSplit
+from tests.integration.mapreduce.conftest import submit_job, whole_files
+from tests.integration.yarn.conftest import Cluster, wait_for
+
+pytestmark = pytest.mark.integration
+
+TASK = "org.apache.hadoop.mapreduce.TaskCounter"
+FILE_SYSTEM = "org.apache.hadoop.mapreduce.FileSystemCounter"
+INPUT_FORMAT = "org.apache.hadoop.mapreduce.lib.input.FileInputFormatCounter"
+OUTPUT_FORMAT = "org.apache.hadoop.mapreduce.lib.output.FileOutputFormatCounter"
+#: Sums the counts of each run of equal keys (compared as strings), keeping the keys' order,
+#: as a combiner must.
+SUM = (
+    'awk -F\'\\t\' \'{key = $1 ""} NR > 1 && key != k {print k "\\t" n; n = 0}'
+    ' {k = key; n += $2} END {if (NR) print k "\\t" n}\''
 )
-from emr.net import listen_tcp
-from emr.yarn.nodemanager.shuffle import ShuffleService, create_shuffle_app
-
-for module in ("pipe", "mapoutput", "partition", "formats"):
-    pytest.importorskip(f"emr.mapreduce.{module}")
-
-JOB = "job_1700000000000_0007"
-APP = "application_1700000000000_0007"
-TIMEOUT_S = 120
+#: log4j's container-log layout, as Hadoop's tasks write it.
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARN|ERROR) \[[^\]]+\] [\w.$]+: ", re.M
+)
 
 
-class Umbilical:
-    """The AM's side of the umbilical, enough for one run of each task (see module doc)."""
-
-    def __init__(self, spec: JobSpec) -> None:
-        self.spec = spec
-        self.done: dict[str, TaskDone] = {}
-        self.failed: dict[str, TaskFailed] = {}
-        self.events: list[MapEvent] = []
-        self.lock = threading.Lock()
-
-    def assignment(self, attempt: str) -> TaskAssignment:
-        index = int(attempt.split("_")[4])
-        is_map = "_m_" in attempt
-        return TaskAssignment(
-            attempt_id=attempt,
-            app_attempt=1,
-            split=self.spec.splits[index] if is_map else None,
-            partition=0 if is_map else index,
-            num_maps=len(self.spec.splits),
-            num_reduces=self.spec.num_reduces,
-        )
-
-    async def handle(self, request: Request) -> JSONResponse:
-        attempt, action = request.path_params["attempt"], request.path_params.get("action", "")
-        body = await request.body()
-        answer: Any = {}
-        with self.lock:
-            if action == "":
-                answer = self.assignment(attempt).model_dump()
-            elif action == "status":
-                answer = {"kill": False}
-            elif action == "events":
-                start = int(request.query_params["from"])
-                events = self.events[start:]
-                answer = MapEvents(events=events, next=start + len(events)).model_dump()
-            elif action == "can-commit":
-                answer = {"commit": True}
-            elif action == "done":
-                done = TaskDone.model_validate_json(body)
-                self.done[attempt] = done
-                if "_m_" in attempt:
-                    self.events.append(
-                        MapEvent(
-                            map_index=int(attempt.split("_")[4]),
-                            attempt_id=attempt,
-                            status="SUCCEEDED",
-                            shuffle_address=done.shuffle_address,
-                        )
-                    )
-            elif action == "failed":
-                self.failed[attempt] = TaskFailed.model_validate_json(body)
-        return JSONResponse(answer)
+def text_partition(key: bytes, reduces: int) -> int:
+    """Hadoop's HashPartitioner over a Text key: WritableComparator.hashBytes (h = 31 * h +
+    signed byte, from 1, in int32), then (hash & Integer.MAX_VALUE) % reduces."""
+    h = 1
+    for byte in key:
+        h = (31 * h + (byte - 256 if byte > 127 else byte)) & 0xFFFFFFFF
+    return (h & 0x7FFFFFFF) % reduces
 
 
-class _Server(threading.Thread):
-    def __init__(self, app: Starlette) -> None:
-        super().__init__(daemon=True)
-        self.socket = listen_tcp("127.0.0.1", 0)
-        self.address = f"127.0.0.1:{self.socket.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off"))
-
-    def run(self) -> None:
-        self.server.run(sockets=[self.socket])
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.join(timeout=10)
-        self.socket.close()
-
-
-@pytest.fixture
-def servers(tmp_path: Path) -> Iterator[tuple[Umbilical, _Server, _Server, ShuffleService]]:
+def test_word_count_spills_combines_shuffles_and_partitions(
+    am_cluster: Cluster, tmp_path: Path
+) -> None:
     text = b"".join(
         b"the quick brown fox %d jumps over the lazy dog %d\n" % (i, i % 7) for i in range(300)
     )
     source = tmp_path / "input.txt"
     source.write_bytes(text)
-    half = len(text) // 2
-    spec = JobSpec(
-        job_id=JOB,
-        name="wordcount",
-        user="hadoop",
-        conf={"mapreduce.task.io.sort.mb": "1"},
-        output=f"file:{tmp_path}/out",
-        splits=[
-            InputSplit(path=f"file:{source}", start=0, length=half),
-            InputSplit(path=f"file:{source}", start=half, length=len(text) - half),
-        ],
-        mapper="tr ' ' '\\n' | grep -v '^$' | sed 's/$/\\t1/'",
-        combiner=None,
-        reducer="awk -F'\\t' '{c[$1]+=$2} END {for (k in c) print k \"\\t\" c[k]}'",
-        num_reduces=2,
+    half = len(text) // 2 + 5  # inside a line: the split boundary rules decide who reads it
+    splits = [
+        InputSplit(path=f"file://{source}", start=0, length=half),
+        InputSplit(path=f"file://{source}", start=half, length=len(text) - half),
+    ]
+    job = submit_job(
+        am_cluster,
+        tmp_path,
+        splits,
+        "tr ' ' '\\n' | grep -v '^$' | sed 's/$/\\t1/'",
+        reduces=2,
+        combiner=SUM,
+        reducer=SUM,
+        # 1 MB spilled at 1 %: ~10 KB per spill, several spills per map
+        conf={"mapreduce.task.io.sort.mb": "1", "mapreduce.map.sort.spill.percent": "0.01"},
     )
-    umbilical = Umbilical(spec)
-    am = _Server(
-        Starlette(
-            routes=[
-                Route("/umbilical/v1/tasks/{attempt}", umbilical.handle, methods=["GET"]),
-                Route(
-                    "/umbilical/v1/tasks/{attempt}/{action}",
-                    umbilical.handle,
-                    methods=["GET", "POST"],
-                ),
-            ]
-        )
-    )
-    local_root = tmp_path / "local"
-    shuffle = ShuffleService((local_root,))
-    shuffle_server = _Server(create_shuffle_app(shuffle))
-    am.start()
-    shuffle_server.start()
-    try:
-        yield umbilical, am, shuffle_server, shuffle
-    finally:
-        am.stop()
-        shuffle_server.stop()
+    final = job.wait()
+    assert final["finalStatus"] == "SUCCEEDED", am_cluster.logs()
 
-
-def _run_task(tmp_path: Path, attempt: str, spec: JobSpec, env: dict[str, str]) -> None:
-    work = tmp_path / "work" / attempt
-    work.mkdir(parents=True)
-    (work / "job.json").write_text(spec.model_dump_json())
-    result = subprocess.run(
-        [sys.executable, "-m", "emr.mapreduce.task", attempt],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    assert " INFO [main] org.apache.hadoop.mapred." in result.stderr
-
-
-def test_map_then_reduce_through_the_shuffle(
-    servers: tuple[Umbilical, _Server, _Server, ShuffleService], tmp_path: Path
-) -> None:
-    umbilical, am, shuffle_server, shuffle = servers
-    spec, token = umbilical.spec, secrets.token_hex(8)
-    shuffle.add_application(APP, "hadoop", token)
-    appcache = tmp_path / "local" / "usercache" / "hadoop" / "appcache" / APP
-    env = {
-        **os.environ,
-        "EMR_MR_UMBILICAL": f"http://{am.address}",
-        "EMR_MR_JOB_TOKEN": token,
-        "EMR_SHUFFLE_ADDRESS": shuffle_server.address,
-        "LOCAL_DIRS": str(appcache),
-        "HADOOP_CONF_DIR": str(tmp_path / "no-conf"),
-    }
-    with JobFileSystems(env, user="hadoop") as fss:
-        OutputCommitter(fss, spec.output, 1).setup_job()
-        for index in range(2):
-            _run_task(tmp_path, f"attempt_1700000000000_0007_m_{index:06d}_0", spec, env)
-        for index in range(2):
-            _run_task(tmp_path, f"attempt_1700000000000_0007_r_{index:06d}_0", spec, env)
-        OutputCommitter(fss, spec.output, 1).commit_job()
-    assert umbilical.failed == {}
     words: dict[str, int] = {}
-    for line in Path(f"{tmp_path}/input.txt").read_text().split():
-        words[line] = words.get(line, 0) + 1
-    out = tmp_path / "out"
+    for word in text.decode().split():
+        words[word] = words.get(word, 0) + 1
+    out = job.output
+    assert sorted(p.name for p in out.iterdir()) == ["_SUCCESS", "part-00000", "part-00001"]
     got: dict[str, int] = {}
-    for part in sorted(out.glob("part-*")):
-        for line in part.read_text().splitlines():
+    for number in range(2):
+        for line in (out / f"part-{number:05d}").read_text().splitlines():
             key, value = line.split("\t")
+            assert text_partition(key.encode(), 2) == number, key
             got[key] = int(value)
     assert got == words
+
+    counters = job.counters()
+    task = counters[TASK]
+    assert task["MAP_INPUT_RECORDS"] == 300
+    assert task["MAP_OUTPUT_RECORDS"] == sum(words.values()) == 3300
+    # the combiner ran over every spill (all map output) and again when at least 3 spills
+    # were merged, so it read more records than the maps wrote
+    assert task["COMBINE_INPUT_RECORDS"] > task["MAP_OUTPUT_RECORDS"]
+    assert task["COMBINE_OUTPUT_RECORDS"] < task["COMBINE_INPUT_RECORDS"]
+    # every spilled record, in the spills and in the merged output, came out of the combiner
+    assert task["SPILLED_RECORDS"] == task["COMBINE_OUTPUT_RECORDS"]
+    # the merged outputs are what the reduces read: spilled minus what the merge combined
+    merged = task["SPILLED_RECORDS"] - (task["COMBINE_INPUT_RECORDS"] - task["MAP_OUTPUT_RECORDS"])
+    assert task["REDUCE_INPUT_RECORDS"] == merged
+    assert len(words) < merged <= 2 * len(words)
+    assert task["REDUCE_INPUT_GROUPS"] == task["REDUCE_OUTPUT_RECORDS"] == len(words)
+    assert task["SHUFFLED_MAPS"] == 2 * 2  # every map's output, to each of the two reduces
+    assert task["REDUCE_SHUFFLE_BYTES"] == task["MAP_OUTPUT_MATERIALIZED_BYTES"] > 0
+    assert task["SPLIT_RAW_BYTES"] > 0
+    parts = sum((out / f"part-{n:05d}").stat().st_size for n in range(2))
+    assert counters[OUTPUT_FORMAT]["BYTES_WRITTEN"] == parts
+    assert counters[INPUT_FORMAT]["BYTES_READ"] >= len(text)
+    assert counters[FILE_SYSTEM]["FILE_BYTES_READ"] >= len(text)
+    written = counters[FILE_SYSTEM]["FILE_BYTES_WRITTEN"]
+    assert written >= parts + task["MAP_OUTPUT_MATERIALIZED_BYTES"]
+    job_counters = counters["org.apache.hadoop.mapreduce.JobCounter"]
+    assert job_counters["TOTAL_LAUNCHED_MAPS"] == job_counters["TOTAL_LAUNCHED_REDUCES"] == 2
+
+    logs = job.task_logs()
+    done: set[str] = set()
+    for container, log in logs.items():
+        lines = log.splitlines()
+        assert lines and all(LOG_LINE.match(line) for line in lines), (container, log[-2000:])
+        running = re.search(
+            rf" INFO \[main\] org\.apache\.hadoop\.mapred\.YarnChild: Running (\S+) of {job.job_id}$",
+            log,
+            re.M,
+        )
+        assert running, (container, log[-2000:])
+        attempt = running.group(1)
+        if f" INFO [main] org.apache.hadoop.mapred.Task: Task '{attempt}' done." in log:
+            done.add(attempt.rsplit("_", 1)[0])
+    prefix = job.job_id.replace("job_", "attempt_")
+    assert done == {f"{prefix}_{kind}_{n:06d}" for kind in "mr" for n in range(2)}
+
+
+def test_a_map_only_job_over_key_value_input(am_cluster: Cluster, tmp_path: Path) -> None:
+    splits = whole_files(
+        tmp_path / "in", {"a.txt": b"k1,v1\nk2,v2,more\n", "b.txt": b"lonely\nk3,\n"}
+    )
+    job = submit_job(
+        am_cluster,
+        tmp_path,
+        splits,
+        "sed 's/^/<</'",  # shows where the mapper's line starts
+        reduces=0,
+        input_format="keyvalue",
+        conf={"mapreduce.input.keyvaluelinerecordreader.key.value.separator": ","},
+    )
+    final = job.wait()
+    assert final["finalStatus"] == "SUCCEEDED", am_cluster.logs()
+    out = job.output
+    # maps of a map-only job write `part-<map index>`, as streaming's old-API formats name them
     assert sorted(p.name for p in out.iterdir()) == ["_SUCCESS", "part-00000", "part-00001"]
-    task = "org.apache.hadoop.mapreduce.TaskCounter"
-    maps = [umbilical.done[f"attempt_1700000000000_0007_m_{i:06d}_0"].counters for i in range(2)]
-    assert sum(c[task]["MAP_INPUT_RECORDS"] for c in maps) == 300
-    assert sum(c[task]["MAP_OUTPUT_RECORDS"] for c in maps) == sum(words.values())
-    reduces = [umbilical.done[f"attempt_1700000000000_0007_r_{i:06d}_0"].counters for i in range(2)]
-    assert sum(c[task]["REDUCE_INPUT_RECORDS"] for c in reduces) == sum(words.values())
-    assert sum(c[task]["REDUCE_INPUT_GROUPS"] for c in reduces) == len(words)
-    assert sum(c[task]["REDUCE_OUTPUT_RECORDS"] for c in reduces) == len(words)
-    assert all(c[task]["SHUFFLED_MAPS"] == 2 for c in reduces)
+    # key and value split at the first `,`, handed to the mapper tab-separated
+    assert (out / "part-00000").read_text() == "<<k1\tv1\n<<k2\tv2,more\n"
+    assert (out / "part-00001").read_text() == "<<lonely\t\n<<k3\t\n"
+    task = job.counters()[TASK]
+    assert task["MAP_INPUT_RECORDS"] == task["MAP_OUTPUT_RECORDS"] == 4
+    assert "REDUCE_INPUT_RECORDS" not in task and "SPILLED_RECORDS" not in task
+    assert job.history()["reduces_total"] == 0
+
+
+def test_reporter_lines_make_counters_and_status(am_cluster: Cluster, tmp_path: Path) -> None:
+    gate = tmp_path / "go"
+    splits = whole_files(tmp_path / "in", {"a.txt": b"a\nb\nc\n", "b.txt": b"d\ne\n"})
+    mapper = (
+        'awk \'{print $0 "\\t1"; print "reporter:counter:Custom,Lines,1" > "/dev/stderr"}'
+        ' END {print "reporter:counter:Custom,Maps,1" > "/dev/stderr";'
+        ' print "reporter:status:mapped " NR " lines" > "/dev/stderr";'
+        ' print "a plain stderr line" > "/dev/stderr"}\''
+    )
+    # the reduce holds the job until `gate` exists (at most ~60 s), so that the AM's /counters
+    # is read while the job runs
+    reducer = (
+        f"for i in $(seq 600); do [ -e {gate} ] && break; sleep 0.1; done;"
+        " echo 'reporter:counter:Custom,Reduces,1' >&2; echo 'reporter:status:reduced' >&2; cat"
+    )
+    job = submit_job(am_cluster, tmp_path, splits, mapper, reduces=1, reducer=reducer)
+    app = wait_for(
+        lambda: (a := am_cluster.app(job.app_id)).get("trackingUrl", "").startswith("http") and a,
+        am_cluster.logs,
+    )
+    url = f"{app['trackingUrl'].rstrip('/')}/ws/v1/mapreduce/jobs/{job.job_id}"
+    wait_for(lambda: httpx.get(url).json()["job"]["mapsCompleted"] == 2, am_cluster.logs)
+    groups = httpx.get(f"{url}/counters").json()["jobCounters"]["counterGroup"]
+    custom = {
+        c["name"]: (c["totalCounterValue"], c["mapCounterValue"], c["reduceCounterValue"])
+        for g in groups
+        if g["counterGroupName"] == "Custom"
+        for c in g["counter"]
+    }
+    assert custom == {"Lines": (5, 5, 0), "Maps": (2, 2, 0)}
+    gate.touch()
+    final = job.wait()
+    assert final["finalStatus"] == "SUCCEEDED", am_cluster.logs()
+    assert (job.output / "part-00000").read_text() == "a\t1\nb\t1\nc\t1\nd\t1\ne\t1\n"
+    assert job.counters()["Custom"] == {"Lines": 5, "Maps": 2, "Reduces": 1}
+    logs = "".join(job.task_logs().values())
+    # reporter lines are the framework's; the mapper's other stderr lines go to the task log
+    assert "reporter:" not in logs
+    assert logs.count("a plain stderr line\n") == 2
