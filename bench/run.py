@@ -22,6 +22,7 @@ BENCHMARKS = {
     "emr": "bench.emr",
     "hdfs": "bench.hdfs",
     "yarn": "bench.yarn",
+    "mapreduce": "bench.mapreduce",
 }
 
 

@@ -14,8 +14,12 @@ __all__ = [
     "ByteCursor",
     "CorruptInputError",
     "decompress",
+    "iter_line_blocks",
+    "iter_line_lists",
     "iter_lines",
     "iter_lines_with_ends",
+    "line_end_from",
+    "normalise_lines",
 ]
 
 
@@ -51,6 +55,20 @@ def iter_lines_with_ends(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 def iter_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """Lines without terminators (the batched fast path of `iter_lines_with_ends`)."""
+    for lines in iter_line_lists(chunks):
+        yield from lines
+
+
+def iter_line_lists(chunks: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """`iter_lines` in lists, one per chunk that completes a line (for callers that work on
+    a batch of lines at a time)."""
+    for block in iter_line_blocks(chunks):
+        yield block.splitlines()
+
+
+def iter_line_blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The chunks re-cut to end after a line terminator (the last block may end without
+    one); a line is never split across blocks."""
     pending = b""
     for chunk in chunks:
         if not chunk:
@@ -60,10 +78,33 @@ def iter_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
         if cut == 0:
             pending = data
             continue
-        yield from data[:cut].splitlines()
-        pending = data[cut:]
+        if cut == len(data):
+            yield data
+            pending = b""
+        else:
+            yield data[:cut]
+            pending = data[cut:]
     if pending:
-        yield from pending.splitlines()
+        yield pending
+
+
+def line_end_from(data: bytes, index: int) -> int:
+    """Index after the terminator of the line holding byte `index` of `data` (len(data)
+    when that line has none): 0 gives the end of the first line."""
+    newline = data.find(b"\n", index)
+    carriage = data.find(b"\r", index, newline if newline >= 0 else len(data))
+    if carriage < 0:
+        return len(data) if newline < 0 else newline + 1
+    return carriage + 2 if data[carriage + 1 : carriage + 2] == b"\n" else carriage + 1
+
+
+def normalise_lines(block: bytes) -> bytes:
+    """Whole lines with every terminator (\\r\\n, \\r) as \\n, the last one ended too."""
+    if b"\r" in block:
+        block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if block and not block.endswith(b"\n"):
+        block += b"\n"
+    return block
 
 
 class _Decompressor(Protocol):

@@ -250,6 +250,23 @@ class MapOutputBuffer:
         if self._buffered >= self._limit:
             self._spill()
 
+    def collect_many(self, partitions: list[int], keys: list[bytes], values: list[bytes]) -> None:
+        """`collect` each record in turn (spilling at the same records it would)."""
+        size = sum(map(len, keys)) + sum(map(len, values)) + _RECORD_OVERHEAD * len(keys)
+        if self._buffered + size >= self._limit:  # a spill falls inside this batch
+            for record in zip(partitions, keys, values, strict=True):
+                self.collect(*record)
+            return
+        self._buffered += size
+        if self._partitions == 1:
+            self._keys[0] += keys
+            self._values[0] += values
+            return
+        key_lists, value_lists = self._keys, self._values
+        for partition, key, value in zip(partitions, keys, values, strict=True):
+            key_lists[partition].append(key)
+            value_lists[partition].append(value)
+
     def _sorted(self, records: list[Record]) -> list[Record]:
         if self._sort_key is None:
             records.sort(key=itemgetter(0))

@@ -246,6 +246,9 @@ def make_partitioner(spec: JobSpec) -> Callable[[bytes], int]:
     if not specs:
         return lambda key: (_string_hash(key) & 0x7FFFFFFF) % reduces
     helper = KeyFieldHelper(_key_separator(spec), specs, fields_seen=seen)
+    fast = _whole_fields_partitioner(helper, reduces) if seen else None
+    if fast is not None:
+        return fast
 
     def partition(key: bytes) -> int:
         if not key:
@@ -259,6 +262,41 @@ def make_partitioner(spec: JobSpec) -> Callable[[bytes], int]:
             end = helper.end_offset(key, lengths, key_spec)
             h = _hash_bytes(key[start : end + 1], h)
         return (h & 0x7FFFFFFF) % reduces
+
+    return partition
+
+
+def _whole_fields_partitioner(
+    helper: KeyFieldHelper, reduces: int
+) -> Callable[[bytes], int] | None:
+    """The partitioner of one `-kF1,F2` spec of whole fields over a one-byte separator (the
+    usual `-k1,1`), without KeyFieldHelper's offsets: the selected bytes are fields F1..F2
+    as they stand in the key, and their partition is remembered (they repeat)."""
+    if len(helper.specs) != 1 or len(helper.separator) != 1:
+        return None
+    (key_spec,) = helper.specs
+    first, last = key_spec.begin_field, key_spec.end_field
+    if key_spec.begin_char != 1 or key_spec.end_char != 0 or not 1 <= first <= last:
+        return None
+    separator = helper.separator
+    cache: dict[bytes, int] = {}
+
+    def partition(key: bytes) -> int:
+        if not key:
+            return 0
+        fields = key.split(separator, last)
+        if len(fields) > last:  # the key has more fields than the spec's last
+            selected = separator.join(fields[first - 1 : last])
+        elif first > len(fields) or (first == len(fields) and not fields[-1]):
+            return 0  # the field is not there (an empty last field starts past the key)
+        else:
+            selected = separator.join(fields[first - 1 :])
+        found = cache.get(selected)
+        if found is None:
+            found = (_hash_bytes(selected, 0) & 0x7FFFFFFF) % reduces
+            if len(cache) < 1 << 16:
+                cache[selected] = found
+        return found
 
     return partition
 

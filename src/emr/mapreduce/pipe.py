@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, cast
 
-from emr.mapreduce._streams import iter_lines
+from emr.mapreduce._streams import iter_line_lists, iter_lines
 from emr.mapreduce.counters import CounterGroups
 from emr.mapreduce.job import DEFAULTS, JobSpec
 
@@ -161,20 +161,28 @@ class StreamProcess:
         self.broken_pipe = False
 
     def _feed(self, stdin: IO[bytes], lines: Iterable[bytes]) -> None:
+        self._feed_blocks(stdin, self._joined(lines))
+
+    def _joined(self, lines: Iterable[bytes]) -> Iterator[bytes]:
+        """Lines as blocks of about _BATCH bytes, each line ended by \\n."""
         batch: list[bytes] = []
         size = 0
-        try:
-            for line in lines:
-                batch.append(line)
-                size += len(line) + 1
-                self.input_records += 1
-                if size >= _BATCH:
-                    batch.append(b"")
-                    stdin.write(b"\n".join(batch))
-                    batch, size = [], 0
-            if batch:
+        for line in lines:
+            batch.append(line)
+            size += len(line) + 1
+            self.input_records += 1
+            if size >= _BATCH:
                 batch.append(b"")
-                stdin.write(b"\n".join(batch))
+                yield b"\n".join(batch)
+                batch, size = [], 0
+        if batch:
+            batch.append(b"")
+            yield b"\n".join(batch)
+
+    def _feed_blocks(self, stdin: IO[bytes], blocks: Iterable[bytes]) -> None:
+        try:
+            for block in blocks:
+                stdin.write(block)
         except BrokenPipeError:
             self.broken_pipe = True  # the process stopped reading: see LIMITATIONS
         except BaseException as exc:  # an input error: reported by run() after the process
@@ -191,6 +199,16 @@ class StreamProcess:
 
     def run(self, lines: Iterable[bytes]) -> Iterator[bytes]:
         """Feed `lines` to the process; yield its output lines; StreamFailure on a bad exit."""
+        for batch in self.run_batches(lines):
+            yield from batch
+
+    def run_batches(
+        self, lines: Iterable[bytes] = (), *, blocks: Iterable[bytes] | None = None
+    ) -> Iterator[list[bytes]]:
+        """`run`, with the output lines in lists (one per read of the process's stdout), and
+        the input either as `lines` or as `blocks` of whole \\n-ended lines written as they
+        are (the caller counts their records)."""
+        source = self._joined(lines) if blocks is None else blocks
         process = subprocess.Popen(
             ["bash", "-c", _workdir_program(self.command, self._cwd)],
             stdin=subprocess.PIPE,
@@ -202,7 +220,10 @@ class StreamProcess:
         assert process.stdin and process.stdout and process.stderr
         stdout = cast(io.BufferedReader, process.stdout)
         feeder = threading.Thread(
-            target=self._feed, args=(process.stdin, lines), name="stream-stdin", daemon=True
+            target=self._feed_blocks,
+            args=(process.stdin, source),
+            name="stream-stdin",
+            daemon=True,
         )
         errors = threading.Thread(
             target=self._drain_stderr,
@@ -213,7 +234,7 @@ class StreamProcess:
         feeder.start()
         errors.start()
         try:
-            yield from iter_lines(iter(lambda: stdout.read1(_READ), b""))
+            yield from iter_line_lists(iter(lambda: stdout.read1(_READ), b""))
             code = process.wait()
         finally:
             if process.poll() is None:  # the consumer gave up early: stop the process

@@ -3,11 +3,12 @@ report done or failed (see the package docstring)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -31,6 +32,20 @@ def _diagnostics(exc: BaseException) -> str:
     if isinstance(exc, pipe.StreamFailure):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+@contextlib.contextmanager
+def _profiled(directory: str, attempt: str) -> Iterator[None]:
+    """cProfile of the attempt's main thread into `directory`/<attempt>.prof when a benchmark
+    asks for it (EMR_BENCH_MR_PROFILE in the node's environment; off by default)."""
+    if not directory:
+        yield
+        return
+    import cProfile
+
+    with cProfile.Profile() as profile:
+        yield
+    profile.dump_stats(Path(directory) / f"{attempt}.prof")
 
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -69,14 +84,15 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
                     spec.get_bool("mapreduce.fileoutputcommitter.marksuccessfuljobs"),
                 )
                 shuffle_address = ""
-                if attempt.task_id.type == "m":
-                    from emr.mapreduce.task.maptask import run_map
+                with _profiled(env.get("EMR_BENCH_MR_PROFILE", ""), str(attempt)):
+                    if attempt.task_id.type == "m":
+                        from emr.mapreduce.task.maptask import run_map
 
-                    shuffle_address = run_map(ctx, fss, committer)
-                else:
-                    from emr.mapreduce.task.reducetask import run_reduce
+                        shuffle_address = run_map(ctx, fss, committer)
+                    else:
+                        from emr.mapreduce.task.reducetask import run_reduce
 
-                    run_reduce(ctx, fss, committer)
+                        run_reduce(ctx, fss, committer)
         except Exception as exc:
             ctx.stop()
             diagnostics = _diagnostics(exc)

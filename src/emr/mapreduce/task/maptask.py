@@ -63,10 +63,26 @@ def run_map(ctx: TaskContext, fss: JobFileSystems, committer: OutputCommitter) -
                     ctx.progress = reader.bytes_read / split.length
                 yield line
 
-        records = (split_record(line, separator, key_fields) for line in mapper.run(lines()))
-        if spec.num_reduces > 0:
-            _sort_and_spill(ctx, records, env, reporter)
+        def blocks(source: Iterator[bytes]) -> Iterator[bytes]:
+            counted = 0
+            for block in source:
+                ctx.count(TASK, "MAP_INPUT_RECORDS", reader.records - counted)
+                counted = reader.records
+                if split.length:
+                    ctx.progress = min(1.0, reader.bytes_read / split.length)
+                yield block
+
+        text = reader.text_blocks()
+        if text is None:
+            batches = mapper.run_batches(lines())
         else:
+            batches = mapper.run_batches(blocks=blocks(text))
+        if spec.num_reduces > 0:
+            _sort_and_spill(ctx, batches, separator, key_fields, env, reporter)
+        else:
+            records = (
+                split_record(line, separator, key_fields) for batch in batches for line in batch
+            )
             _write_map_only(ctx, fss, committer, records, index)
         bytes_read = reader.bytes_read
     ctx.count(FILE_INPUT_FORMAT, "BYTES_READ", bytes_read)
@@ -92,9 +108,32 @@ def _counted(
         yield key, value
 
 
+def split_records(
+    lines: list[bytes], separator: bytes, key_fields: int
+) -> tuple[list[bytes], list[bytes]]:
+    """`split_record` over a batch of lines: their keys and their values."""
+    if separator and key_fields <= 1:
+        parts = [line.partition(separator) for line in lines]
+        keys = [key if found else line for (key, found, _), line in zip(parts, lines, strict=True)]
+        values = [value for _, _, value in parts]
+        return keys, values
+    pairs = [pipe.split_key_value(line, separator, key_fields) for line in lines]
+    return [key for key, _ in pairs], [value for _, value in pairs]
+
+
+def _serialized_size(items: list[bytes]) -> int:
+    """Sum of writable_size over `items` (a vint byte each, more for the long ones)."""
+    total = sum(map(len, items)) + len(items)
+    if items and max(map(len, items)) > 127:
+        total += sum(writable_size(item) - 1 - len(item) for item in items if len(item) > 127)
+    return total
+
+
 def _sort_and_spill(
     ctx: TaskContext,
-    records: Iterable[tuple[bytes, bytes]],
+    batches: Iterable[list[bytes]],
+    separator: bytes,
+    key_fields: int,
     env: dict[str, str],
     reporter: pipe.Reporter,
 ) -> None:
@@ -114,8 +153,13 @@ def _sort_and_spill(
         counters=ctx.counters,
         spill_percent=spec.get_float("mapreduce.map.sort.spill.percent"),
     )
-    for key, value in _counted(ctx, records):
-        buffer.collect(partitioner(key), key, value)
+    single = spec.num_reduces <= 1
+    for lines in batches:
+        keys, values = split_records(lines, separator, key_fields)
+        ctx.count(TASK, "MAP_OUTPUT_RECORDS", len(keys))
+        ctx.count(TASK, "MAP_OUTPUT_BYTES", _serialized_size(keys) + _serialized_size(values))
+        partitions = [0] * len(keys) if single else [partitioner(key) for key in keys]
+        buffer.collect_many(partitions, keys, values)
     ctx.state = "sort"
     output_dir.mkdir(parents=True, exist_ok=True)
     buffer.close(output_dir)
