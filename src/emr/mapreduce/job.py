@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULTS",
     "UMBILICAL_PREFIX",
     "CommitAnswer",
+    "FailedAttempt",
     "FetchFailure",
     "InputFormat",
     "InputSplit",
@@ -203,6 +204,11 @@ class TaskFailed(_Model):
 # --- the job's end, for the client -----------------------------------------------------------
 
 
+class FailedAttempt(_Model):
+    attempt_id: str
+    diagnostics: str
+
+
 class JobHistory(_Model):
     """`<staging dir>/history.json`, written by the AM before it unregisters."""
 
@@ -214,3 +220,5 @@ class JobHistory(_Model):
     reduces_total: int = 0
     start_time: int = 0  # ms
     finish_time: int = 0  # ms
+    #: Attempts that FAILED, in the order they ended (the client prints them as Hadoop's).
+    failed_attempts: list[FailedAttempt] = []

@@ -7,7 +7,8 @@ Hadoop's JobSubmitter and mapreduce.Job do (and log).
     staging and history URIs in its environment; then the RM's report every second, the AM's
     `/ws/v1/mapreduce/jobs/{job}` for progress, and at the end the AM's JobHistory JSON.
 
-LIMITATIONS: no delegation tokens; no job history server (the history JSON stays in the
+LIMITATIONS: failed task attempts are printed (`Task Id : …, Status : FAILED` / `Error: …`)
+when the job ends, from its history, not as they happen; no delegation tokens; no job history server (the history JSON stays in the
 staging root's `history/done_intermediate/<user>/`); Ctrl-C leaves the job running, as
 Hadoop's client does.
 """
@@ -234,6 +235,11 @@ class JobSubmitter:
             )
         if not announced:
             self._log.info("mapreduce.Job", f"Job {job_id} running in uber mode : false")
+        for failed in history.failed_attempts if history is not None else []:
+            self._log.info(
+                "mapreduce.Job",
+                f"Task Id : {failed.attempt_id}, Status : FAILED\nError: {failed.diagnostics}",
+            )
         if outcome.succeeded:
             if last != (100, 100):
                 self._log.info("mapreduce.Job", " map 100% reduce 100%")

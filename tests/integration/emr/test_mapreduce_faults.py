@@ -345,6 +345,13 @@ def test_a_mapper_that_always_fails_fails_the_job(
     assert re.search(failed, stderr), stderr
     assert "ERROR streaming.StreamJob: Job not successful!" in stderr
     assert _counter(stderr, "Failed map tasks") >= 2
+    # Each failed attempt as Hadoop's client prints it (mrjob parses these lines).
+    failures = re.findall(
+        r"Task Id : (attempt_\d+_\d{4}_m_\d+_\d+), Status : FAILED\n"
+        r"Error: PipeMapRed\.waitOutputThreads\(\): subprocess failed with code 3",
+        stderr,
+    )
+    assert len(failures) >= 2, stderr
     names, _ = cluster.output("failed")
     assert not any(n.startswith("part-") or n == "_SUCCESS" for n in names), names
     # The streaming failure: in the failed attempts' stderr, in the nodes' container logs.

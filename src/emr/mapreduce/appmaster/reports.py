@@ -93,5 +93,10 @@ def history(machine: JobStateMachine, state: str, diagnostics: str) -> JobHistor
             "reduces_total": len(machine.reduces),
             "start_time": machine.start_time,
             "finish_time": machine.finish_time,
+            "failed_attempts": [
+                {"attempt_id": a.name, "diagnostics": a.diagnostics}
+                for a in sorted(machine.attempts(), key=lambda a: a.finish_time)
+                if a.state == "FAILED"
+            ],
         }
     )
