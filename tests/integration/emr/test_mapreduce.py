@@ -371,3 +371,68 @@ def test_mrjob_hadoop_runner(shared_cluster: SharedCluster, data: str, hdfs_inpu
         word, count = line.split("\t")
         counts[json.loads(word)] += int(count)
     assert counts == EXPECTED
+
+
+TOOLS_MAPPER = """\
+import os, sys
+sys.path.insert(0, "tools/lib")
+import wordtools
+for line in sys.stdin:
+    for word in wordtools.words(line):
+        print(os.environ["PREFIX"] + word + "\\t" + os.environ["mapreduce_task_id"][-8:])
+"""
+WORDTOOLS = "def words(line):\n    return [w.upper() for w in line.split()]\n"
+
+
+def test_archives_cmdenv_bzip2_nline_and_sequence_output(
+    shared_cluster: SharedCluster, data: str, tmp_path: Path
+) -> None:
+    """-archives unpacked under its #alias, -cmdenv in the mapper's environment with the job's
+    own variables, a .bz2 input decompressed, NLineInputFormat's one map per N lines, and
+    SequenceFileOutputFormat read back with `hadoop fs -text`."""
+    import bz2
+    import io
+    import tarfile
+
+    s3, bucket = shared_cluster.s3, data[5:]
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        body = WORDTOOLS.encode()
+        info = tarfile.TarInfo("lib/wordtools.py")
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
+    s3.put_object(Bucket=bucket, Key="code/tools.tgz", Body=archive.getvalue())
+    s3.put_object(Bucket=bucket, Key="code/tools_mapper.py", Body=TOOLS_MAPPER.encode())
+    lines = [f"alpha beta{n % 3}" for n in range(9)]
+    s3.put_object(
+        Bucket=bucket, Key="bz/words.txt.bz2", Body=bz2.compress(("\n".join(lines) + "\n").encode())
+    )
+    s3.put_object(Bucket=bucket, Key="nline/words.txt", Body=("\n".join(lines) + "\n").encode())
+
+    out, nline_out = f"seq-{uuid.uuid4().hex[:6]}", f"nl-{uuid.uuid4().hex[:6]}"
+    common = ["-files", f"{data}/code/tools_mapper.py", "-archives", f"{data}/code/tools.tgz#tools",
+              "-cmdenv", "PREFIX=w:", "-mapper", "python3 tools_mapper.py"]  # fmt: skip
+    job = shlex.join(
+        ["hadoop-streaming", *common, "-input", f"{data}/bz/words.txt.bz2", "-output", out,
+         "-reducer", "cat", "-outputformat", "org.apache.hadoop.mapred.SequenceFileOutputFormat"]
+    )  # fmt: skip
+    nline = shlex.join(
+        ["hadoop-streaming", "-D", "mapreduce.input.lineinputformat.linespermap=3",
+         "-D", "stream.map.input.ignoreKey=true", *common, "-input", f"{data}/nline/words.txt",
+         "-output", nline_out, "-inputformat", "org.apache.hadoop.mapred.lib.NLineInputFormat",
+         "-reducer", "NONE"]
+    )  # fmt: skip
+    script = (
+        f"{job} && {nline} && echo '=== seq' && hdfs dfs -text {out}/part-00000 "
+        f"&& echo '=== nline' && hdfs dfs -cat {nline_out}/part-*"
+    )
+    state, stdout, stderr = run_script(shared_cluster, script)
+    assert state == "COMPLETED", stderr
+    seq_text, nline_text = stdout.split("=== seq\n", 1)[1].split("=== nline\n", 1)
+    records = [line.split("\t") for line in seq_text.splitlines()]
+    assert [word for word, _ in records] == sorted(
+        f"w:{w.upper()}" for line in lines for w in line.split()
+    )
+    assert {task for _, task in records} == {"m_000000"}  # a .bz2 is one split
+    tasks = {line.split("\t")[1] for line in nline_text.splitlines()}
+    assert tasks == {"m_000000", "m_000001", "m_000002"}  # 9 lines, 3 per map

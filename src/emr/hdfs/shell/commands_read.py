@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Iterator
 
 from emr.hdfs.shell.command import Command
-from emr.hdfs.shell.errors import PathIsDirectoryError, UsageError
+from emr.hdfs.shell.errors import PathIsDirectoryError, RemoteError, UsageError
 from emr.hdfs.shell.formats import (
     LsFormatter,
     Table,
@@ -278,11 +278,14 @@ class Text(Cat):
     usage = "[-ignoreCrc] <src> ..."
     description = (
         "Takes a source file and outputs the file in text format.\n"
-        "The allowed formats are zip (gzip) and plain text."
+        "The allowed formats are zip (gzip), TextRecordInputStream (SequenceFiles) and plain text."
     )
 
     def transform(self, item: Item, chunks: Iterator[bytes]) -> Iterator[bytes]:
         first = next(chunks, b"")
+        if first[:4] == b"SEQ\x06":
+            yield from _sequence_file_lines(item.display, _chain(first, chunks))
+            return
         if first[:2] != b"\x1f\x8b":
             if first:
                 yield first
@@ -300,6 +303,26 @@ class Text(Cat):
                     data = decompressor.unused_data
                     decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
         yield decompressor.flush()
+
+
+def _sequence_file_lines(display: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """`key<TAB>value` per record, each Writable as its toString (Hadoop's TextRecordInputStream)."""
+    from emr.mapreduce._streams import ByteCursor
+    from emr.mapreduce.formats import CorruptInputError
+    from emr.mapreduce.seqfile import read_header, read_records, writable_text
+
+    cursor = ByteCursor(chunks)
+    try:
+        header = read_header(cursor, display)
+        for key, value in read_records(cursor, header, end=1 << 62):
+            yield (
+                writable_text(header.key_class, key, raw_bytes=False)
+                + b"\t"
+                + writable_text(header.value_class, value, raw_bytes=False)
+                + b"\n"
+            )
+    except CorruptInputError as exc:
+        raise RemoteError("IOException", str(exc)) from exc
 
 
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
