@@ -42,6 +42,7 @@ from emr.hdfs.shell.commands_write import (
 )
 from emr.hdfs.shell.errors import UsageError
 from emr.hdfs.shell.items import Context
+from emr.hdfs.shell.options import GENERIC_OPTIONS_USAGE
 from emr.hdfs.site import HadoopConf
 
 __all__ = ["COMMANDS", "USAGE_PREFIX", "run_fs_shell"]
@@ -81,19 +82,6 @@ _CLASSES: tuple[type[Command], ...] = (
 COMMANDS: dict[str, type[Command]] = {f"-{name}": cls for cls in _CLASSES for name in cls.names}
 _HELP_USAGE = {"-help": "[cmd ...]", "-usage": "[cmd ...]"}
 
-_GENERIC_OPTIONS = """Generic options supported are:
--conf <configuration file>        specify an application configuration file
--D <property=value>               define a value for a given property
--fs <file:///|hdfs://namenode:port> specify default filesystem URL to use, overrides 'fs.defaultFS' property from configurations.
--jt <local|resourcemanager:port>  specify a ResourceManager
--files <file1,...>                specify a comma-separated list of files to be copied to the map reduce cluster
--libjars <jar1,...>               specify a comma-separated list of jar files to be included in the classpath
--archives <archive1,...>          specify a comma-separated list of archives to be unarchived on the compute machines
-
-The general command line syntax is:
-command [genericOptions] [commandOptions]
-"""
-
 
 def _usage_of(name: str) -> str:
     if name in _HELP_USAGE:
@@ -109,7 +97,7 @@ def _all_names() -> list[str]:
 def full_usage() -> str:
     """FsShell.printUsage: the prefix, one `[usage]` line per command, the generic options."""
     lines = [f"Usage: {USAGE_PREFIX}"] + [f"\t[{_usage_of(n)}]" for n in _all_names()]
-    return "\n".join(lines) + "\n\n" + _GENERIC_OPTIONS
+    return "\n".join(lines) + "\n\n" + GENERIC_OPTIONS_USAGE
 
 
 def _help_of(name: str) -> str:

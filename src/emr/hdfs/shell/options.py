@@ -7,7 +7,21 @@ from dataclasses import dataclass, field
 
 from emr.hdfs.shell.errors import UsageError
 
-__all__ = ["ParsedOptions", "parse_options"]
+__all__ = ["GENERIC_OPTIONS_USAGE", "ParsedOptions", "parse_options"]
+
+#: Hadoop's GenericOptionsParser help, as every Hadoop tool prints it under its own usage.
+GENERIC_OPTIONS_USAGE = """Generic options supported are:
+-conf <configuration file>        specify an application configuration file
+-D <property=value>               define a value for a given property
+-fs <file:///|hdfs://namenode:port> specify default filesystem URL to use, overrides 'fs.defaultFS' property from configurations.
+-jt <local|resourcemanager:port>  specify a ResourceManager
+-files <file1,...>                specify a comma-separated list of files to be copied to the map reduce cluster
+-libjars <jar1,...>               specify a comma-separated list of jar files to be included in the classpath
+-archives <archive1,...>          specify a comma-separated list of archives to be unarchived on the compute machines
+
+The general command line syntax is:
+command [genericOptions] [commandOptions]
+"""
 
 UNBOUNDED = 1 << 31
 

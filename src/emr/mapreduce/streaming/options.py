@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from emr.hdfs.shell.options import GENERIC_OPTIONS_USAGE
+
 __all__ = [
     "USAGE",
     "StreamingOptions",
@@ -22,7 +24,8 @@ __all__ = [
     "short_usage",
 ]
 
-USAGE: Final = """\
+USAGE: Final = (
+    """\
 Usage: $HADOOP_HOME/bin/hadoop jar hadoop-streaming.jar [options]
 Options:
   -input          <path> DFS input file(s) for the Map step.
@@ -50,19 +53,10 @@ Options:
   -info           Optional. Print detailed usage.
   -help           Optional. Print help message.
 
-Generic options supported are:
--conf <configuration file>        specify an application configuration file
--D <property=value>               define a value for a given property
--fs <file:///|hdfs://namenode:port> specify default filesystem URL to use, overrides 'fs.defaultFS' property from configurations.
--jt <local|resourcemanager:port>  specify a ResourceManager
--files <file1,...>                specify a comma-separated list of files to be copied to the map reduce cluster
--libjars <jar1,...>               specify a comma-separated list of jar files to be included in the classpath
--archives <archive1,...>          specify a comma-separated list of archives to be unarchived on the compute machines
-
-The general command line syntax is:
-command [genericOptions] [commandOptions]
-
 """
+    + GENERIC_OPTIONS_USAGE
+    + "\n"
+)
 
 _USAGE_TAIL: Final = """\
 For more details about these options:
