@@ -194,6 +194,23 @@ def test_reporter_lines_make_counters_and_status(am_cluster: Cluster, tmp_path: 
         for c in g["counter"]
     }
     assert custom == {"Lines": (5, 5, 0), "Maps": (2, 2, 0)}
+    # the status lines, per task and attempt, through Hadoop's tasks and attempts resources
+    maps = httpx.get(f"{url}/tasks", params={"type": "m"}).json()["tasks"]["task"]
+    assert {t["state"] for t in maps} == {"SUCCEEDED"}
+    assert sorted(t["status"] for t in maps) == ["mapped 2 lines", "mapped 3 lines"]
+    first = maps[0]["id"]
+    [attempt] = httpx.get(f"{url}/tasks/{first}/attempts").json()["taskAttempts"]["taskAttempt"]
+    assert attempt["id"] == maps[0]["successfulAttempt"] and attempt["state"] == "SUCCEEDED"
+    assert attempt["type"] == "MAP" and attempt["progress"] == 100.0
+    assert attempt["assignedContainerId"].startswith("container_") and attempt["nodeHttpAddress"]
+    one = httpx.get(f"{url}/tasks/{first}/attempts/{attempt['id']}").json()["taskAttempt"]
+    assert one == {**attempt, "elapsedTime": one["elapsedTime"]}
+    [reduce] = httpx.get(f"{url}/tasks", params={"type": "r"}).json()["tasks"]["task"]
+    assert reduce["type"] == "REDUCE" and reduce["state"] == "RUNNING"
+    assert httpx.get(f"{url}/tasks", params={"type": "x"}).status_code == 400
+    missing = httpx.get(f"{url}/tasks/task_1_0001_m_000009")
+    assert missing.status_code == 404
+    assert missing.json()["RemoteException"]["exception"] == "NotFoundException"
     gate.touch()
     final = job.wait()
     assert final["finalStatus"] == "SUCCEEDED", am_cluster.logs()

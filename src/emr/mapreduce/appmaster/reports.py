@@ -1,15 +1,18 @@
-"""The MR AM's REST shapes for the client (Hadoop's `/ws/v1/mapreduce/jobs/{job}` and
-`…/counters` field names), and the JobHistory the AM writes at the end."""
+"""The MR AM's REST shapes (Hadoop's field names): `/ws/v1/mapreduce/jobs/{job}`, `…/counters`,
+`…/tasks[/{task}[/attempts[/{attempt}]]]`, and the JobHistory the AM writes at the end."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from emr.mapreduce.appmaster.machine import JobStateMachine
-from emr.mapreduce.appmaster.tasks import Task
+from emr.mapreduce.appmaster.tasks import Attempt, Task
 from emr.mapreduce.job import JobHistory
 
-__all__ = ["history", "job_counters", "job_report"]
+__all__ = ["attempt_report", "history", "job_counters", "job_report", "task_report"]
+
+#: Our attempt states → Hadoop's TaskAttemptState as the REST API names them.
+_ATTEMPT_STATES = {"WAITING": "NEW", "RUNNING": "RUNNING"}
 
 
 def _attempt_counts(tasks: list[Task], prefix: str) -> dict[str, int]:
@@ -78,6 +81,46 @@ def job_counters(machine: JobStateMachine) -> dict[str, Any]:
         ]
         groups.append({"counterGroupName": group, "counter": counters})
     return {"jobCounters": {"id": machine.spec.job_id, "counterGroup": groups}}
+
+
+def _times(start: int, finish: int, now: int) -> dict[str, int]:
+    elapsed = (finish or now) - start if start else 0
+    return {"startTime": start, "finishTime": finish, "elapsedTime": elapsed}
+
+
+def attempt_report(attempt: Attempt, now: int) -> dict[str, Any]:
+    """One `taskAttempt`: state, progress (percent), status line, node and container."""
+    container = attempt.container
+    return {
+        "id": attempt.name,
+        "type": "MAP" if attempt.task.is_map else "REDUCE",
+        "state": _ATTEMPT_STATES.get(attempt.state, attempt.state),
+        "progress": round(attempt.progress * 100, 2),
+        "status": attempt.status,
+        "diagnostics": attempt.diagnostics,
+        "rack": "/default-rack",
+        "nodeHttpAddress": container.node_http_address if container else "",
+        "assignedContainerId": container.container_id if container else "",
+        **_times(attempt.launch_time, attempt.finish_time, now),
+    }
+
+
+def task_report(task: Task, now: int) -> dict[str, Any]:
+    """One `task`: its state, progress and the attempt that succeeded."""
+    state: str = task.state
+    if state == "SCHEDULED" and task.running:
+        state = "RUNNING"
+    starts = [a.launch_time for a in task.attempts if a.launch_time]
+    won = task.successful
+    return {
+        "id": str(task.task_id),
+        "type": "MAP" if task.is_map else "REDUCE",
+        "state": state,
+        "progress": round(task.progress * 100, 2),
+        "status": won.status if won else max((a.status for a in task.running), default=""),
+        "successfulAttempt": won.name if won else "",
+        **_times(min(starts, default=0), won.finish_time if won else 0, now),
+    }
 
 
 def history(machine: JobStateMachine, state: str, diagnostics: str) -> JobHistory:

@@ -1,6 +1,7 @@
 """The AM's one HTTP port (its tracking URL): the umbilical protocol for tasks (bearer job
 token, `/umbilical/v1/…`, models in emr.mapreduce.job) and the client's read-only MR REST API
-(`/ws/v1/mapreduce/jobs/{job}` and `…/counters`)."""
+(`/ws/v1/mapreduce/jobs/{job}`, `…/counters`, `…/tasks[?type=m|r]`, `…/tasks/{task}`,
+`…/tasks/{task}/attempts[/{attempt}]`: status lines, progress, diagnostics, nodes)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from starlette.routing import Route
 from emr.mapreduce.appmaster import events as ev
 from emr.mapreduce.appmaster import reports
 from emr.mapreduce.appmaster.driver import JobDriver
+from emr.mapreduce.appmaster.machine import JobStateMachine
+from emr.mapreduce.appmaster.tasks import Task
 from emr.mapreduce.job import (
     UMBILICAL_PREFIX,
     CommitAnswer,
@@ -121,6 +124,62 @@ def create_app(driver: JobDriver, token: str) -> Starlette:
 
         return endpoint
 
+    def find_task(request: Request) -> Response | Task:
+        asked_job, asked = request.path_params["job"], request.path_params["task"]
+        if asked_job != job_id:
+            return _error(404, "NotFoundException", f"job, {asked_job}, is not found")
+        found = driver.read(
+            lambda m: next((t for t in m.maps + m.reduces if str(t.task_id) == asked), None)
+        )
+        if found is None:
+            return _error(404, "NotFoundException", f"task not found with id {asked}")
+        return found
+
+    async def tasks_list(request: Request) -> Response:
+        asked_job = request.path_params["job"]
+        if asked_job != job_id:
+            return _error(404, "NotFoundException", f"job, {asked_job}, is not found")
+        kind = request.query_params.get("type")
+        if kind not in (None, "m", "r"):
+            return _error(400, "BadRequestException", "tasktype must be either m or r")
+        now = driver.now()
+
+        def build(m: JobStateMachine) -> dict[str, Any]:
+            chosen = {None: m.maps + m.reduces, "m": m.maps, "r": m.reduces}[kind]
+            return {"tasks": {"task": [reports.task_report(t, now) for t in chosen]}}
+
+        return JSONResponse(driver.read(build))
+
+    async def task_one(request: Request) -> Response:
+        found = find_task(request)
+        if isinstance(found, Response):
+            return found
+        now = driver.now()
+        return JSONResponse({"task": driver.read(lambda m: reports.task_report(found, now))})
+
+    async def attempts(request: Request) -> Response:
+        found = find_task(request)
+        if isinstance(found, Response):
+            return found
+        now = driver.now()
+        listed = driver.read(lambda m: [reports.attempt_report(a, now) for a in found.attempts])
+        return JSONResponse({"taskAttempts": {"taskAttempt": listed}})
+
+    async def attempt_one(request: Request) -> Response:
+        found = find_task(request)
+        if isinstance(found, Response):
+            return found
+        asked = request.path_params["attempt"]
+        now = driver.now()
+        report = driver.read(
+            lambda m: next(
+                (reports.attempt_report(a, now) for a in found.attempts if a.name == asked), None
+            )
+        )
+        if report is None:
+            return _error(404, "NotFoundException", f"task attempt not found with id {asked}")
+        return JSONResponse({"taskAttempt": report})
+
     tasks = f"{UMBILICAL_PREFIX}/tasks/{{attempt}}"
     routes = [
         Route(tasks, umbilical(assignment), methods=["GET"]),
@@ -138,6 +197,14 @@ def create_app(driver: JobDriver, token: str) -> Starlette:
         Route(
             "/ws/v1/mapreduce/jobs/{job}/counters",
             job_route(lambda: driver.read(reports.job_counters)),
+            methods=["GET"],
+        ),
+        Route("/ws/v1/mapreduce/jobs/{job}/tasks", tasks_list, methods=["GET"]),
+        Route("/ws/v1/mapreduce/jobs/{job}/tasks/{task}", task_one, methods=["GET"]),
+        Route("/ws/v1/mapreduce/jobs/{job}/tasks/{task}/attempts", attempts, methods=["GET"]),
+        Route(
+            "/ws/v1/mapreduce/jobs/{job}/tasks/{task}/attempts/{attempt}",
+            attempt_one,
             methods=["GET"],
         ),
     ]
