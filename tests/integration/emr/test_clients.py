@@ -198,8 +198,7 @@ def check_spark_and_streaming_steps(region: RunningServer, cluster_id: str) -> N
     ]  # fmt: skip
     assert step["Status"]["State"] == "COMPLETED", step["Status"]
     listed = s3.list_objects_v2(Bucket=bucket, Prefix="wordcount/output/")["Contents"]
-    # (the committer's directory marker `output/` aside, as S3A leaves them)
-    names = sorted(o["Key"].rsplit("/", 1)[1] for o in listed if not o["Key"].endswith("/"))
+    names = sorted(o["Key"].rsplit("/", 1)[1] for o in listed)
     assert "_SUCCESS" in names and all(n.startswith(("part-", "_SUCCESS")) for n in names)
     counts: dict[str, int] = {}
     for name in names:

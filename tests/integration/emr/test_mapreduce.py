@@ -232,6 +232,7 @@ def test_map_only_s3_to_s3(shared_cluster: SharedCluster, data: str) -> None:
     keys = sorted(o["Key"] for o in listed.get("Contents", []))
     parts = [k for k in keys if k.rsplit("/", 1)[-1].startswith("part-")]
     assert f"{prefix}/_SUCCESS" in keys and not any("_temporary" in k for k in keys), keys
+    assert not any(k.endswith("/") for k in keys), keys  # no directory markers left, as S3A
     text = "".join(shared_cluster.s3.get_object(Bucket=bucket, Key=k)["Body"].read().decode()
                    for k in parts)  # fmt: skip
     assert _counts(text) == EXPECTED  # each word once with 1

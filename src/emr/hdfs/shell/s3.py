@@ -174,8 +174,20 @@ class S3FileSystem(FileSystem):
         with _ChunkReader(chunks) as reader:
             try:
                 self.client.upload_fileobj(reader, self.bucket, self._key(path), Config=config)
+                self._drop_parent_markers(self._key(path))
             except Exception as exc:
                 raise self._error(exc, path) from exc
+
+    def _drop_parent_markers(self, key: str) -> None:
+        """Delete the `dir/` markers above a new object, as S3A does (its default marker
+        policy): a directory with an object in it needs no marker, and listings stay clean."""
+        parts = key.split("/")[:-1]
+        markers = ["/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+        if markers:
+            self.client.delete_objects(
+                Bucket=self.bucket,
+                Delete={"Objects": [{"Key": k} for k in markers], "Quiet": True},
+            )
 
     def mkdirs(self, path: str) -> bool:
         key = self._key(path)
@@ -226,6 +238,7 @@ class S3FileSystem(FileSystem):
                 self.client.copy({"Bucket": self.bucket, "Key": old}, self.bucket, new)
             for old, _ in pairs:
                 self.client.delete_object(Bucket=self.bucket, Key=old)
+            self._drop_parent_markers(dst_key)
         except Exception as exc:
             raise self._error(exc, source) from exc
         return True
