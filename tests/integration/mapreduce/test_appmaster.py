@@ -68,3 +68,23 @@ def test_a_job_whose_maps_keep_failing_fails(am_cluster: Cluster, tmp_path: Path
     assert record["diagnostics"].startswith("Task failed task_")
     assert "Job failed as tasks failed" in final["diagnostics"]
     assert not (job.output / "_temporary").exists() and not (job.output / "_SUCCESS").exists()
+
+
+def test_a_straggler_map_gets_a_speculative_attempt_that_wins(
+    am_cluster: Cluster, tmp_path: Path
+) -> None:
+    """The first attempt of map 0 hangs; once the other maps are done and it ran over 10 s and
+    2x their mean time, a speculative attempt runs, succeeds, and the straggler is killed."""
+    splits = whole_files(
+        tmp_path / "in", {"a.txt": b"a\t1\n", "b.txt": b"b\t2\n", "c.txt": b"c\t3\n"}
+    )
+    mapper = 'case "$mapreduce_task_attempt_id" in *_m_000000_0) sleep 120;; esac; cat'
+    job = submit_job(
+        am_cluster, tmp_path, splits, mapper, 1, conf={"mapreduce.map.speculative": "true"}
+    )
+    final = job.wait()
+    assert final["finalStatus"] == "SUCCEEDED", am_cluster.logs()
+    assert (job.output / "part-00000").read_text() == "a\t1\nb\t2\nc\t3\n"
+    counters = job.counters()["org.apache.hadoop.mapreduce.JobCounter"]
+    assert counters["TOTAL_LAUNCHED_MAPS"] == 4 and counters["NUM_KILLED_MAPS"] == 1
+    assert "NUM_FAILED_MAPS" not in counters
