@@ -88,3 +88,17 @@ def test_a_straggler_map_gets_a_speculative_attempt_that_wins(
     counters = job.counters()["org.apache.hadoop.mapreduce.JobCounter"]
     assert counters["TOTAL_LAUNCHED_MAPS"] == 4 and counters["NUM_KILLED_MAPS"] == 1
     assert "NUM_FAILED_MAPS" not in counters
+
+
+def test_a_hung_map_attempt_times_out_and_is_retried(am_cluster: Cluster, tmp_path: Path) -> None:
+    """A mapper that stops reading and writing is killed after mapreduce.task.timeout (its
+    attempt's status pings do not count as progress) and its task runs again."""
+    mapper = 'case "$mapreduce_task_attempt_id" in *_m_000000_0) sleep 120;; esac; cat'
+    job = submit(am_cluster, tmp_path, mapper, 1, **{"mapreduce.task.timeout": "4000"})
+    final = job.wait()
+    assert final["finalStatus"] == "SUCCEEDED", am_cluster.logs()
+    assert (job.output / "part-00000").read_text() == "a\t1\nb\t2\nc\t3\nd\t4\n"
+    record = job.history()
+    [failed] = record["failed_attempts"]
+    assert failed["attempt_id"].endswith("_m_000000_0")
+    assert failed["diagnostics"] == f"AttemptID:{failed['attempt_id']} Timed out after 4 secs"

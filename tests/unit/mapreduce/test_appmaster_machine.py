@@ -187,6 +187,36 @@ def test_an_attempt_without_status_times_out() -> None:
     assert asks(actions)[(5, "*")] == 1
 
 
+def test_pings_without_progress_do_not_keep_an_attempt_alive() -> None:
+    job = Job(make_spec([[A]], reduces=1, mapreduce_task_timeout="5000"))
+    job.grant(A, 20)
+    work = {TASK: {"MAP_INPUT_RECORDS": 7, "CPU_MILLISECONDS": 10}}
+    job.now = 1000
+    job.send(ev.StatusUpdate, attempt("m", 0), 0.5, "", work)
+    for job.now in (3000, 5000):  # the same records: only its own CPU time moved
+        cpu = {TASK: {"MAP_INPUT_RECORDS": 7, "CPU_MILLISECONDS": job.now}}
+        job.send(ev.StatusUpdate, attempt("m", 0), 0.5, "", cpu)
+    job.now = 6001
+    assert stops(job.send(ev.Tick)) == [attempt("m", 0)]
+
+
+def test_a_reduce_waiting_for_maps_is_progressing() -> None:
+    job = Job(make_spec([[A], [B]], reduces=1, mapreduce_task_timeout="5000"))
+    job.grant(A, 20)
+    job.grant(B, 20)
+    job.send(ev.TaskAttemptDone, attempt("m", 0), {}, f"{A}:13562")
+    [reduce] = launches(job.grant(C, 10))
+    for job.now in range(2000, 20001, 2000):  # map 1 still runs, and keeps reporting work
+        job.send(ev.StatusUpdate, attempt("m", 1), job.now / 30000, "")
+        job.send(ev.StatusUpdate, reduce, 0.1, "")
+        assert stops(job.send(ev.Tick)) == []
+    job.send(ev.TaskAttemptDone, attempt("m", 1), {}, f"{B}:13562")
+    job.now = 26001  # all maps done: the same report is no longer progress
+    job.send(ev.StatusUpdate, reduce, 0.1, "")
+    job.now = 31002
+    assert stops(job.send(ev.Tick)) == [reduce]
+
+
 def speculating_job() -> Job:
     job = Job(make_spec([[A], [B]], reduces=0))
     job.grant(A, 20)

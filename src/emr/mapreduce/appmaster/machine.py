@@ -60,6 +60,19 @@ FETCH_FAILURES_LIMIT: Final = 3
 SPECULATION_MIN_MS: Final = 10_000
 
 Handler = Callable[["JobStateMachine", Any], list[ev.Action]]
+#: Counters that change while a task does nothing (its own CPU and memory): not progress.
+_RESOURCE_COUNTERS: Final = frozenset(
+    {"CPU_MILLISECONDS", "PHYSICAL_MEMORY_BYTES", "VIRTUAL_MEMORY_BYTES", "GC_TIME_MILLIS",
+     "COMMITTED_HEAP_BYTES"}
+)  # fmt: skip
+
+
+def _work(counters: c.CounterGroups) -> c.CounterGroups:
+    """The counters that move only when records or bytes do."""
+    return {
+        group: {n: v for n, v in values.items() if n not in _RESOURCE_COUNTERS}
+        for group, values in counters.items()
+    }
 
 
 class JobStateMachine:
@@ -155,8 +168,20 @@ class JobStateMachine:
         attempt = self._attempts.get(e.attempt_id)
         if attempt is None or attempt.state != "RUNNING":
             return [ev.StatusReply(e.attempt_id, kill=True)]
-        attempt.last_report = e.now
-        attempt.progress = min(1.0, max(0.0, e.progress))
+        progress = min(1.0, max(0.0, e.progress))
+        moved = (progress, e.state) != (attempt.progress, attempt.status) or (
+            bool(e.counters) and _work(e.counters) != _work(attempt.counters)
+        )
+        # mapreduce.task.timeout counts reports that show progress (records read or written,
+        # a new status), not pings, so a hung mapper or reducer is killed as in Hadoop; a
+        # reduce waiting for map outputs is progressing (Hadoop's shuffle reports progress
+        # while it waits).
+        waiting_for_maps = not attempt.task.is_map and any(
+            t.state != "SUCCEEDED" for t in self.maps
+        )
+        if moved or waiting_for_maps:
+            attempt.last_report = e.now
+        attempt.progress = progress
         attempt.status = e.state
         if e.counters:
             attempt.counters = e.counters
