@@ -341,6 +341,20 @@ class RecordWriter:
         if self._buffered >= self._FLUSH:
             self._flush()
 
+    def write_many(self, records: list[tuple[bytes, bytes]]) -> None:
+        """`write` each record, in one go for text output."""
+        if self._sequence is not None:
+            for key, value in records:
+                self.write(key, value)
+            return
+        self.records += len(records)
+        separator = self._separator
+        block = b"".join([key + separator + value + b"\n" for key, value in records])
+        self._buffer.append(block)
+        self._buffered += len(block)
+        if self._buffered >= self._FLUSH:
+            self._flush()
+
     def _flush(self) -> None:
         if self._text is not None and self._buffer:
             self._text.write(b"".join(self._buffer))

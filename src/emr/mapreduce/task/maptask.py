@@ -117,8 +117,16 @@ def split_records(
         keys = [key if found else line for (key, found, _), line in zip(parts, lines, strict=True)]
         values = [value for _, _, value in parts]
         return keys, values
-    pairs = [pipe.split_key_value(line, separator, key_fields) for line in lines]
-    return [key for key, _ in pairs], [value for _, value in pairs]
+    if not separator:
+        return lines, [b""] * len(lines)
+    # split_key_value's key runs to the key_fields-th separator: split() finds the same ones
+    fields = [line.split(separator, key_fields) for line in lines]
+    keys = [
+        separator.join(parts[:key_fields]) if len(parts) > key_fields else line
+        for parts, line in zip(fields, lines, strict=True)
+    ]
+    values = [parts[key_fields] if len(parts) > key_fields else b"" for parts in fields]
+    return keys, values
 
 
 def _serialized_size(items: list[bytes]) -> int:

@@ -97,9 +97,9 @@ def run_reduce(ctx: TaskContext, fss: JobFileSystems, committer: OutputCommitter
             key_fields = spec.get_int("stream.num.reduce.output.key.fields")
             reducer = pipe.StreamProcess(spec.reducer, env, ctx.work_dir, reporter)
             lines = (key + in_separator + value for key, value in counted())
-            for line in reducer.run(lines):
-                key, value = pipe.split_key_value(line, out_separator, key_fields)
-                writer.write(key, value)
+            for batch in reducer.run_batches(lines):
+                pairs = [pipe.split_key_value(line, out_separator, key_fields) for line in batch]
+                writer.write_many(pairs)
             if reporter.status:
                 ctx.state = reporter.status
         records = writer.records
