@@ -203,6 +203,7 @@ def submit_job(
     combiner: str | None = None,
     input_format: InputFormat = "text",
     conf: Mapping[str, str] | None = None,
+    max_app_attempts: int = 1,
 ) -> MapReduceJob:
     """Write job.json into `<root>/staging/<job id>` and submit the AM as the streaming client
     does; the output goes to `<root>/out`."""
@@ -238,6 +239,6 @@ def submit_job(
             },
             local_resources={"job.json": LocalResource(url=f"file://{staging}/job.json")},
             application_type="MAPREDUCE",
-            max_app_attempts=1,
+            max_app_attempts=max_app_attempts,
         )
     return MapReduceJob(cluster, app_id, job_id, staging, output)

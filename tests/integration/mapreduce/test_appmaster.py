@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from tests.integration.mapreduce.conftest import MapReduceJob, submit_job, whole_files
@@ -102,3 +103,34 @@ def test_a_hung_map_attempt_times_out_and_is_retried(am_cluster: Cluster, tmp_pa
     [failed] = record["failed_attempts"]
     assert failed["attempt_id"].endswith("_m_000000_0")
     assert failed["diagnostics"] == f"AttemptID:{failed['attempt_id']} Timed out after 4 secs"
+
+
+def test_a_killed_am_is_restarted_and_runs_the_job_again(
+    am_cluster: Cluster, tmp_path: Path
+) -> None:
+    """SIGKILL of the AM mid-job: the RM starts a second attempt, which aborts the first
+    attempt's work and runs the job again to a complete, committed output."""
+    gate = tmp_path / "go"
+    mapper = f"for i in $(seq 600); do [ -e {gate} ] && break; sleep 0.1; done; cat"
+    splits = whole_files(tmp_path / "in", {"a.txt": b"b\t2\nd\t4\n", "b.txt": b"c\t3\na\t1\n"})
+    job = submit_job(am_cluster, tmp_path, splits, mapper, 1, max_app_attempts=2)
+    app = wait_for(
+        lambda: (a := am_cluster.app(job.app_id)).get("trackingUrl", "").startswith("http") and a,
+        am_cluster.logs,
+    )
+    url = f"{app['trackingUrl'].rstrip('/')}/ws/v1/mapreduce/jobs/{job.job_id}"
+    wait_for(lambda: httpx.get(url).json()["job"]["mapsRunning"] == 2, am_cluster.logs)
+    [am] = [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if "emr.mapreduce.appmaster" in (p.info["cmdline"] or [])  # python, not its bash
+        and p.environ().get("CONTAINER_ID", "").endswith(f"{job.app_id[12:]}_01_000001")
+    ]
+    am.kill()
+    attempts = f"/ws/v1/cluster/apps/{job.app_id}/appattempts"
+    wait_for(lambda: len(am_cluster.get(attempts)["appAttempts"]["appAttempt"]) == 2)
+    gate.touch()
+    final = job.wait()
+    assert final["finalStatus"] == "SUCCEEDED", am_cluster.logs()
+    assert (job.output / "part-00000").read_text() == "a\t1\nb\t2\nc\t3\nd\t4\n"
+    assert sorted(p.name for p in job.output.iterdir()) == ["_SUCCESS", "part-00000"]
