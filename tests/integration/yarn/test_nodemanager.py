@@ -454,6 +454,11 @@ def test_duplicate_and_invalid_requests(node: Node, am: AppMaster) -> None:
         am.client.start_container(other, context, user="../../etc")
     assert escaping.value.status == 400
     assert "Invalid user name" in escaping.value.message
+    # its own container token, but another application's id (its appcache, its shuffle token)
+    with pytest.raises(YarnClientError) as foreign:
+        am.client.start_container(other, context, application_id="application_1_0999")
+    assert foreign.value.status == 400
+    assert f"belongs to {am.client.application_id}" in foreign.value.message
     am.allocate(releases=[other.container_id])
     invalid = node.post("stop", {"container_ids": ["container_nonsense"]}, token=container.token)
     assert invalid.status_code == 400

@@ -2,8 +2,8 @@
 
 Binds yarn.nodemanager.webapp.address's port (8042) on the node's private_ip unless told
 otherwise, and the shuffle service on mapreduce.shuffle.port (13562; 0: any free port) of
-the same address (any free port if that one is taken), prints `nodemanager listening port=<port>` once it serves, registers with the
-ResourceManager at `http://<master_ip>:8088` (retrying until it answers), heartbeats, serves
+the same address (any free port if that one is taken), prints `nodemanager listening
+port=<port>` once it serves, registers with the ResourceManager at `http://<master_ip>:8088` (retrying until it answers), heartbeats, serves
 until SIGTERM/SIGINT — killing its containers (exit status -100) — and exits 0.
 """
 

@@ -192,6 +192,12 @@ class NodeManager:
         container = body.container
         _container_id(container.container_id)
         _application_id(body.application_id)
+        owner = ContainerId.parse(container.container_id).application_id
+        if str(owner) != body.application_id:
+            # A container runs (and registers its shuffle token) only for its own application.
+            raise _bad_request(
+                f"Container {container.container_id} belongs to {owner}, not {body.application_id}"
+            )
         if not _USER.fullmatch(body.user):
             raise HttpError(
                 400,
