@@ -27,6 +27,7 @@ import pytest
 
 from tests.conftest import RunningServer
 from tests.integration.emr.conftest import instance_groups, run_job_flow, wait_cluster
+from tests.integration.emr.test_mapreduce import REDUCER
 
 pytestmark = pytest.mark.integration
 
@@ -52,19 +53,6 @@ time.sleep(float(os.environ.get("MAPPER_SLEEP", "0")))
 for line in sys.stdin:
     for word in line.split():
         print(f"{word}\\t1")
-"""
-REDUCER = """\
-import sys
-current, total = None, 0
-for line in sys.stdin:
-    word, count = line.rstrip("\\n").split("\\t")
-    if word != current:
-        if current is not None:
-            print(f"{current}\\t{total}")
-        current, total = word, 0
-    total += int(count)
-if current is not None:
-    print(f"{current}\\t{total}")
 """
 TEXTS = [
     "".join(f"w{(n * k) % 53} common{k} the\n" for n in range(300)) + f"only{k}\n" for k in range(6)
