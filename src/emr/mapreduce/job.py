@@ -79,7 +79,6 @@ DEFAULTS: dict[str, str] = {
     "mapreduce.partition.keypartitioner.options": "",
     "mapreduce.partition.keycomparator.options": "",
     "stream.non.zero.exit.is.failure": "true",
-    "mapreduce.task.io.sort.spill.directory": "",
 }
 
 InputFormat = Literal["text", "keyvalue", "sequence", "sequence_as_text", "nline"]
