@@ -16,7 +16,9 @@ Counters (TaskCounter): SPILLED_RECORDS, COMBINE_INPUT_RECORDS, COMBINE_OUTPUT_R
 MAP_OUTPUT_MATERIALIZED_BYTES. MAP_OUTPUT_RECORDS/BYTES are the caller's.
 
 Without a combiner or a custom sort key, spills are sorted and encoded by pyarrow when it is
-installed (stable sort_indices, then one vectorized concatenation), else in Python.
+installed (stable sort_indices, then one vectorized concatenation), else in Python. For the
+reduce's merge in raw byte order, `merge_in_memory` does the same: every segment decoded into
+columns, one stable pyarrow sort of them all (the order `merge_sorted` gives).
 
 LIMITATIONS: the combiner's output is taken in the order it is produced, as Hadoop does (a
 combiner must not reorder keys); no IFile checksums or compression of map output.
@@ -32,14 +34,17 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from emr.mapreduce._arrow import arrow_available, sorted_segment
+from emr.mapreduce._arrow import MergedRecords, arrow_available, merge_columns, sorted_segment
 from emr.mapreduce.counters import TASK, CounterGroups
 
 __all__ = [
     "Combiner",
     "MapOutputBuffer",
+    "MergedRecords",
+    "decode_columns",
     "decode_records",
     "encode_record",
+    "merge_in_memory",
     "merge_sorted",
     "read_index",
     "read_segment",
@@ -105,6 +110,37 @@ def decode_records(data: bytes) -> Iterator[Record]:
         offset += key_length
         yield key, data[offset : offset + value_length]
         offset += value_length
+
+
+def decode_columns(data: bytes) -> tuple[list[bytes], list[bytes]]:
+    """The keys and the values of one segment (`decode_records` without a tuple per record)."""
+    keys: list[bytes] = []
+    values: list[bytes] = []
+    add_key, add_value = keys.append, values.append
+    offset, end = 0, len(data)
+    while offset < end:
+        key_length = data[offset]
+        value_length = data[offset + 1]
+        if key_length < 0x80 and value_length < 0x80:  # the common one-byte varints
+            offset += 2
+        else:
+            key_length, offset = _read_varint(data, offset)
+            value_length, offset = _read_varint(data, offset)
+        middle = offset + key_length
+        offset = middle + value_length
+        add_key(data[middle - key_length : middle])
+        add_value(data[middle:offset])
+    if offset != end:
+        raise EOFError("segment ends inside a record")
+    return keys, values
+
+
+def merge_in_memory(segments: list[bytes]) -> MergedRecords | None:
+    """Merge sorted segments in raw byte order of their keys in pyarrow, equal keys in segment
+    order (as `merge_sorted` with no sort key); None without pyarrow."""
+    if not arrow_available():
+        return None
+    return merge_columns(decode_columns(data) for data in segments)
 
 
 def read_segment(path: Path, offset: int, length: int, chunk: int = 1 << 20) -> Iterator[Record]:

@@ -13,8 +13,10 @@ from emr.mapreduce.counters import TASK, CounterGroups
 from emr.mapreduce.mapoutput import (
     Combiner,
     MapOutputBuffer,
+    decode_columns,
     decode_records,
     encode_record,
+    merge_in_memory,
     merge_sorted,
     read_index,
     read_segment,
@@ -184,3 +186,42 @@ def test_merge_sorted_is_stable() -> None:
     )
     merged = merge_sorted([[(b"b", b"1"), (b"a", b"1")], [(b"b", b"2")]], reverse)
     assert list(merged) == [(b"b", b"1"), (b"b", b"2"), (b"a", b"1")]
+
+
+@pytest.mark.parametrize("block", [65536, 7, 1], ids=["one-block", "blocks-of-7", "blocks-of-1"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_merge_in_memory_equals_merge_sorted(
+    monkeypatch: pytest.MonkeyPatch, block: int, seed: int
+) -> None:
+    pytest.importorskip("pyarrow")
+    monkeypatch.setattr("emr.mapreduce._arrow._BLOCK", block)
+    rng = random.Random(seed)
+    keys = [b"", b"a", b"a\x00", b"\xff", b"k" * 130, b"k" * 129, *(b"%d" % n for n in range(30))]
+    segments: list[list[Record]] = []
+    for number in range(rng.randrange(1, 9)):
+        size = rng.choice([0, 1, rng.randrange(300)])
+        segment = [
+            (rng.choice(keys), b"%d:%d" % (number, i) + b"v" * rng.choice([0, 1, 200]))
+            for i in range(size)
+        ]
+        segment.sort(key=lambda record: record[0])  # stable, as a map's output is
+        segments.append(segment)
+    encoded = [b"".join(encode_record(k, v) for k, v in segment) for segment in segments]
+    for data, segment in zip(encoded, segments, strict=True):
+        assert decode_columns(data) == ([k for k, _ in segment], [v for _, v in segment])
+    expected = list(merge_sorted(segments, None))
+
+    merged = merge_in_memory(encoded)
+    assert merged is not None and len(merged) == len(expected)
+    blocks = list(merged.record_blocks())
+    assert [record for _, records in blocks for record in records] == expected
+    assert sum(groups for groups, _ in blocks) == len({k for k, _ in expected})
+
+    again = merge_in_memory(encoded)
+    assert again is not None
+    lines = list(again.line_blocks(b"\t"))
+    assert b"".join(block for _, _, block in lines) == b"".join(
+        k + b"\t" + v + b"\n" for k, v in expected
+    )
+    assert sum(records for records, _, _ in lines) == len(expected)
+    assert sum(groups for _, groups, _ in lines) == len({k for k, _ in expected})

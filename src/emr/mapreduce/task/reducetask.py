@@ -2,6 +2,10 @@
 output (fetcher.py), merge the segments in key order, run the reducer (or pass records
 through), write the output format and commit through the committer.
 
+In raw byte order (no custom comparator), when all the segments fit the memory budget, the
+merge is one stable pyarrow sort and the records go to the reducer a block at a time
+(mapoutput.merge_in_memory); else the segments are merged record by record (merge_sorted).
+
 A map counts as fetched once a SUCCEEDED event's attempt was read; an OBSOLETE event for that
 attempt drops what was read and waits for a newer SUCCEEDED event. A failed fetch is told to
 the AM (it may re-run the map) and retried at the next round.
@@ -65,11 +69,16 @@ def run_reduce(ctx: TaskContext, fss: JobFileSystems, committer: OutputCommitter
     ctx.count(TASK, "MERGED_MAP_OUTPUTS", len(ordered))
     total_records = sum(o.records for o in ordered) or 1
     sort_key = partition.make_sort_key(spec)
-    merged = mapoutput.merge_sorted(
-        [mapoutput.decode_records(o.content()) for o in ordered], sort_key
-    )
+    # Raw byte order and segments that fit the memory budget: one pyarrow sort, whole blocks
+    # of records (counted a block at a time); else a merge of the segments record by record.
+    in_memory: mapoutput.MergedRecords | None = None
+    if sort_key is None and sum(o.length for o in ordered) <= memory:
+        in_memory = mapoutput.merge_in_memory([o.content() for o in ordered])
 
     def counted() -> Iterator[tuple[bytes, bytes]]:
+        merged = mapoutput.merge_sorted(
+            [mapoutput.decode_records(o.content()) for o in ordered], sort_key
+        )
         previous: object = None
         for seen, (key, value) in enumerate(merged, 1):
             ctx.count(TASK, "REDUCE_INPUT_RECORDS")
@@ -80,12 +89,26 @@ def run_reduce(ctx: TaskContext, fss: JobFileSystems, committer: OutputCommitter
             ctx.progress = 2 / 3 + seen / total_records / 3
             yield key, value
 
+    seen = 0
+
+    def count_block(records: int, groups: int) -> None:
+        nonlocal seen
+        seen += records
+        ctx.count(TASK, "REDUCE_INPUT_RECORDS", records)
+        ctx.count(TASK, "REDUCE_INPUT_GROUPS", groups)
+        ctx.progress = 2 / 3 + seen / total_records / 3
+
     ctx.state = "reduce > reduce"
     local = ctx.work_dir / f"reduce_output_{os.getpid()}"
     with formats.RecordWriter(local, spec) as writer:
         if spec.reducer is None:
-            for key, value in counted():
-                writer.write(key, value)
+            if in_memory is not None:
+                for groups, pairs in in_memory.record_blocks():
+                    count_block(len(pairs), groups)
+                    writer.write_many(pairs)
+            else:
+                for key, value in counted():
+                    writer.write(key, value)
         else:
             reporter = pipe.Reporter()
             ctx.extra_counters.append(reporter.counters)
@@ -96,8 +119,18 @@ def run_reduce(ctx: TaskContext, fss: JobFileSystems, committer: OutputCommitter
             out_separator = spec.get("stream.reduce.output.field.separator").encode()
             key_fields = spec.get_int("stream.num.reduce.output.key.fields")
             reducer = pipe.StreamProcess(spec.reducer, env, ctx.work_dir, reporter)
-            lines = (key + in_separator + value for key, value in counted())
-            for batch in reducer.run_batches(lines):
+            if in_memory is not None:
+
+                def blocks(run: mapoutput.MergedRecords) -> Iterator[bytes]:
+                    for records, groups, block in run.line_blocks(in_separator):
+                        count_block(records, groups)
+                        yield block
+
+                batches = reducer.run_batches(blocks=blocks(in_memory))
+            else:
+                lines = (key + in_separator + value for key, value in counted())
+                batches = reducer.run_batches(lines)
+            for batch in batches:
                 pairs = [pipe.split_key_value(line, out_separator, key_fields) for line in batch]
                 writer.write_many(pairs)
             if reporter.status:
