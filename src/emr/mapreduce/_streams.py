@@ -38,19 +38,8 @@ def _cut(data: bytes) -> int:
 def iter_lines_with_ends(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """Lines WITH their terminator (exactly one of \\n, \\r\\n, \\r; the last line may have
     none), so callers can count positions. `bytes.splitlines` splits on exactly these three."""
-    pending = b""
-    for chunk in chunks:
-        if not chunk:
-            continue
-        data = pending + chunk if pending else chunk
-        cut = _cut(data)
-        if cut == 0:
-            pending = data
-            continue
-        yield from data[:cut].splitlines(keepends=True)
-        pending = data[cut:]
-    if pending:
-        yield from pending.splitlines(keepends=True)
+    for block in iter_line_blocks(chunks):
+        yield from block.splitlines(keepends=True)
 
 
 def iter_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
