@@ -12,7 +12,11 @@ from emr.yarn.cli.formats import (
     application_report,
     applications_table,
 )
-from emr.yarn.cli.options import MissingArgument, Option, OptionError, help_text, parse
+from emr.yarn.cli.options import (
+    Option,
+    help_text,
+    parse_or_help,
+)
 from emr.yarn.cli.session import FAILURE, Session, log_line
 from emr.yarn.client import FINAL_STATES, YarnClientError
 from emr.yarn.ids import ApplicationAttemptId, ApplicationId, InvalidId
@@ -79,13 +83,8 @@ def _not_found(exc: YarnClientError) -> bool:
 
 
 def application_main(args: list[str], session: Session, title: str = "application") -> int:
-    try:
-        parsed = parse(APPLICATION_OPTIONS, args)
-    except MissingArgument:
-        session.out.write("Missing argument for options\n" + help_text(title, APPLICATION_OPTIONS))
-        return FAILURE
-    except OptionError as exc:
-        session.err.write(f"{exc}\n" + help_text(title, APPLICATION_OPTIONS))
+    parsed = parse_or_help(title, APPLICATION_OPTIONS, args, session.out, session.err)
+    if parsed is None:
         return FAILURE
     if parsed.rest:
         session.out.write(help_text(title, APPLICATION_OPTIONS))
@@ -184,13 +183,8 @@ def _kill(application_ids: list[str], session: Session) -> int:
 
 def attempt_main(args: list[str], session: Session) -> int:
     title = "applicationattempt"
-    try:
-        parsed = parse(ATTEMPT_OPTIONS, args)
-    except MissingArgument:
-        session.out.write("Missing argument for options\n" + help_text(title, ATTEMPT_OPTIONS))
-        return FAILURE
-    except OptionError as exc:
-        session.err.write(f"{exc}\n" + help_text(title, ATTEMPT_OPTIONS))
+    parsed = parse_or_help(title, ATTEMPT_OPTIONS, args, session.out, session.err)
+    if parsed is None:
         return FAILURE
     if parsed.has("help"):
         session.out.write(help_text(title, ATTEMPT_OPTIONS))

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Final
 
 from emr.yarn.cli.formats import NODE_STATES, node_report, nodes_table
-from emr.yarn.cli.options import MissingArgument, Option, OptionError, help_text, parse
+from emr.yarn.cli.options import (
+    Option,
+    help_text,
+    parse_or_help,
+)
 from emr.yarn.cli.session import FAILURE, Session
 
 __all__ = ["node_main"]
@@ -35,13 +39,8 @@ NODE_OPTIONS: Final = (
 def node_main(args: list[str], session: Session) -> int:
     # NodeCLI accepts -all in any case.
     args = ["-all" if a.lower() == "-all" else a for a in args]
-    try:
-        parsed = parse(NODE_OPTIONS, args)
-    except MissingArgument:
-        session.out.write("Missing argument for options\n" + help_text("node", NODE_OPTIONS))
-        return FAILURE
-    except OptionError as exc:
-        session.err.write(f"{exc}\n" + help_text("node", NODE_OPTIONS))
+    parsed = parse_or_help("node", NODE_OPTIONS, args, session.out, session.err)
+    if parsed is None:
         return FAILURE
     if parsed.has("status"):
         if len(args) != 2:

@@ -10,9 +10,17 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, TextIO
 
-__all__ = ["MissingArgument", "Option", "OptionError", "Parsed", "help_text", "parse"]
+__all__ = [
+    "MissingArgument",
+    "Option",
+    "OptionError",
+    "Parsed",
+    "help_text",
+    "parse",
+    "parse_or_help",
+]
 
 _WIDTH: Final = 74
 
@@ -96,3 +104,17 @@ def help_text(command: str, options: Sequence[Option]) -> str:
         lines.append(heads[option.name].ljust(width) + wrapped[0])
         lines += [" " * width + line for line in wrapped[1:]]
     return "\n".join(lines) + "\n"
+
+
+def parse_or_help(
+    command: str, options: Sequence[Option], args: Sequence[str], out: TextIO, err: TextIO
+) -> Parsed | None:
+    """`parse`, or None once the CLI's answer to bad options is printed: a missing argument on
+    stdout, anything else on stderr, each followed by the command's help."""
+    try:
+        return parse(options, args)
+    except MissingArgument:
+        out.write("Missing argument for options\n" + help_text(command, options))
+    except OptionError as exc:
+        err.write(f"{exc}\n" + help_text(command, options))
+    return None

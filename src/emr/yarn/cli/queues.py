@@ -6,7 +6,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from emr.yarn.cli.formats import queue_info
-from emr.yarn.cli.options import MissingArgument, Option, OptionError, help_text, parse
+from emr.yarn.cli.options import (
+    Option,
+    help_text,
+    parse_or_help,
+)
 from emr.yarn.cli.session import FAILURE, Session
 
 __all__ = ["find_queue", "queue_main"]
@@ -37,13 +41,8 @@ def find_queue(scheduler: Mapping[str, Any], name: str) -> dict[str, Any] | None
 
 
 def queue_main(args: list[str], session: Session) -> int:
-    try:
-        parsed = parse(QUEUE_OPTIONS, args)
-    except MissingArgument:
-        session.out.write("Missing argument for options\n" + help_text("queue", QUEUE_OPTIONS))
-        return FAILURE
-    except OptionError as exc:
-        session.err.write(f"{exc}\n" + help_text("queue", QUEUE_OPTIONS))
+    parsed = parse_or_help("queue", QUEUE_OPTIONS, args, session.out, session.err)
+    if parsed is None:
         return FAILURE
     if parsed.has("status"):
         if len(args) != 2:
