@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,30 @@ def run_job_flow(emr: Any, **overrides: Any) -> str:
     }
     request.update(overrides)
     return str(emr.run_job_flow(**request)["JobFlowId"])
+
+
+@contextmanager
+def dedicated_cluster(
+    emr: Any, name: str, *, core: int, configurations: Sequence[dict[str, Any]] = ()
+) -> Iterator[dict[str, Any]]:
+    """A WAITING cluster of its own (1 master + `core` core nodes), terminated at the end;
+    yields its DescribeCluster."""
+    cluster_id = run_job_flow(
+        emr,
+        Name=name,
+        Instances={
+            "InstanceGroups": instance_groups(core=core, task=0),
+            "KeepJobFlowAliveWhenNoSteps": True,
+        },
+        Configurations=list(configurations),
+    )
+    try:
+        cluster = wait_cluster(emr, cluster_id, "WAITING", "TERMINATED_WITH_ERRORS")
+        assert cluster["Status"]["State"] == "WAITING", cluster["Status"]
+        yield cluster
+    finally:
+        emr.terminate_job_flows(JobFlowIds=[cluster_id])
+        wait_cluster(emr, cluster_id, "TERMINATED", "TERMINATED_WITH_ERRORS")
 
 
 def wait_cluster(emr: Any, cluster_id: str, *states: str) -> dict[str, Any]:

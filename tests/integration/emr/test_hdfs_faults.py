@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from tests.conftest import RunningServer
-from tests.integration.emr.conftest import instance_groups, run_job_flow, wait_cluster
+from tests.integration.emr.conftest import dedicated_cluster
 
 pytestmark = pytest.mark.integration
 
@@ -135,22 +135,9 @@ class HdfsCluster:
 @pytest.fixture
 def hdfs_cluster(region: RunningServer) -> Iterator[HdfsCluster]:
     emr = region.client("emr")
-    cluster_id = run_job_flow(
-        emr,
-        Name="hdfs-faults",
-        Instances={
-            "InstanceGroups": instance_groups(core=4, task=0),
-            "KeepJobFlowAliveWhenNoSteps": True,
-        },
-        Configurations=[HDFS_SITE],
-    )
-    try:
-        cluster = wait_cluster(emr, cluster_id, "WAITING", "TERMINATED_WITH_ERRORS")
-        assert cluster["Status"]["State"] == "WAITING", cluster["Status"]
-        yield HdfsCluster(emr, cluster_id, f"http://{cluster['MasterPublicDnsName']}:9870")
-    finally:
-        emr.terminate_job_flows(JobFlowIds=[cluster_id])
-        wait_cluster(emr, cluster_id, "TERMINATED", "TERMINATED_WITH_ERRORS")
+    with dedicated_cluster(emr, "hdfs-faults", core=4, configurations=[HDFS_SITE]) as cluster:
+        namenode = f"http://{cluster['MasterPublicDnsName']}:9870"
+        yield HdfsCluster(emr, cluster["Id"], namenode)
 
 
 def test_a_datanode_killed_while_a_client_writes(hdfs_cluster: HdfsCluster) -> None:

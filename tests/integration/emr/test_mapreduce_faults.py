@@ -26,7 +26,7 @@ import psutil
 import pytest
 
 from tests.conftest import RunningServer
-from tests.integration.emr.conftest import instance_groups, run_job_flow, wait_cluster
+from tests.integration.emr.conftest import dedicated_cluster
 from tests.integration.emr.test_mapreduce import REDUCER
 
 pytestmark = pytest.mark.integration
@@ -209,24 +209,11 @@ def mr_cluster(region: RunningServer) -> Iterator[MapReduceCluster]:
     s3.put_object(Bucket=bucket, Key="code/reducer.py", Body=REDUCER.encode())
     for n, text in enumerate(TEXTS):
         s3.put_object(Bucket=bucket, Key=f"in/part{n}.txt", Body=text.encode())
-    cluster_id = run_job_flow(
-        emr,
-        Name="mapreduce-faults",
-        Instances={
-            "InstanceGroups": instance_groups(core=3, task=0),
-            "KeepJobFlowAliveWhenNoSteps": True,
-        },
-        Configurations=[YARN_SITE],
-    )
-    try:
-        cluster = wait_cluster(emr, cluster_id, "WAITING", "TERMINATED_WITH_ERRORS")
-        assert cluster["Status"]["State"] == "WAITING", cluster["Status"]
+    with dedicated_cluster(emr, "mapreduce-faults", core=3, configurations=[YARN_SITE]) as cluster:
+        cluster_id = cluster["Id"]
         master = emr.list_instances(ClusterId=cluster_id, InstanceGroupTypes=["MASTER"])
         ip = master["Instances"][0]["PrivateIpAddress"]
         yield MapReduceCluster(region, emr, s3, cluster_id, ip, bucket)
-    finally:
-        emr.terminate_job_flows(JobFlowIds=[cluster_id])
-        wait_cluster(emr, cluster_id, "TERMINATED", "TERMINATED_WITH_ERRORS")
 
 
 def _counter(stderr: str, name: str) -> int:
