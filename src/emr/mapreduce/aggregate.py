@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import BinaryIO, Final
@@ -27,12 +28,14 @@ class AggregateError(Exception):
     """A line or a type the aggregators cannot take."""
 
 
-class _Aggregator:
+class _Aggregator(ABC):
+    @abstractmethod
     def add(self, value: str) -> None:
-        raise NotImplementedError
+        """Take one value of the key."""
 
+    @abstractmethod
     def report(self) -> str:
-        raise NotImplementedError
+        """What the reducer writes for the key."""
 
     def partials(self) -> list[str]:
         return [self.report()]

@@ -11,6 +11,7 @@ transport failures raise httpx's own errors.
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -107,11 +108,12 @@ def _entries(values: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return {"entry": [{"key": k, "value": v} for k, v in values.items()]}
 
 
-class ClosingClient:
+class ClosingClient(ABC):
     """`with client:` closes it (the clients hold httpx connection pools)."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Release the client's connections."""
 
     def __enter__(self) -> Self:
         return self
