@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from tests.integration.daemon import daemon_log, start_daemon, stop_daemon
 from tests.integration.nodedir import TOKEN
 
 from .conftest import START_TIMEOUT_S, NameNodeProcess
@@ -36,52 +36,22 @@ class DataNodeProcess:
         return self.node_dir / "data" / "datanode"
 
     def start(self) -> None:
-        self._stderr = open(self.node_dir / "datanode.log", "a")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "emr.hdfs.datanode",
-                "--node-dir",
-                str(self.node_dir),
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--namenode",
-                self.namenode.url,
-                "--heartbeat",
-                "0.3",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
+        args = ["--bind", "127.0.0.1", "--port", "0", "--namenode", self.namenode.url,
+                "--heartbeat", "0.3"]  # fmt: skip
+        self.process, self._stderr, line = start_daemon(
+            "emr.hdfs.datanode", self.node_dir, "datanode.log", args
         )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
         assert line.startswith("datanode listening port="), (line, self.log())
         self.port = int(line.strip().rsplit("=", 1)[1])
 
     def log(self) -> str:
-        path = self.node_dir / "datanode.log"
-        return path.read_text() if path.exists() else ""
+        return daemon_log(self.node_dir, "datanode.log")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process is None:
+        if self.process is None or self._stderr is None:
             return
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            self.process.wait(timeout=15)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait(timeout=5)
-            if self.process.stdout is not None:
-                self.process.stdout.close()
-            if self._stderr is not None:
-                self._stderr.close()
-                self._stderr = None
+        log, self._stderr = self._stderr, None
+        stop_daemon(self.process, log, sig)
 
 
 def start_datanodes(root: Path, namenode: NameNodeProcess, count: int) -> list[DataNodeProcess]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from emr.hdfs import protocol as p
+from tests.integration.daemon import daemon_log, start_daemon, stop_daemon
 from tests.integration.nodedir import TOKEN, agent_config
 from tests.integration.nodedir import write_node_dir as write_nodedir
 
@@ -53,28 +53,10 @@ class NameNodeProcess:
 
     def start(self) -> None:
         self.closed = False
-        self._stderr = open(self.node_dir / "namenode.log", "a")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "emr.hdfs.namenode",
-                "--node-dir",
-                str(self.node_dir),
-                "--bind",
-                "127.0.0.1",
-                "--http-port",
-                "0",
-                "--rpc-port",
-                "0",
-                *self.args,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
+        args = ["--bind", "127.0.0.1", "--http-port", "0", "--rpc-port", "0", *self.args]
+        self.process, self._stderr, line = start_daemon(
+            "emr.hdfs.namenode", self.node_dir, "namenode.log", args
         )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()  # bounded: the process exits on failure
         assert line.startswith("namenode listening"), (line, self.log())
         fields = dict(part.split("=") for part in line.split()[2:])
         self.http_port, self.rpc_port = int(fields["http"]), int(fields["rpc"])
@@ -88,28 +70,15 @@ class NameNodeProcess:
         raise AssertionError(f"namenode did not answer: {self.log()}")
 
     def log(self) -> str:
-        path = self.node_dir / "namenode.log"
-        return path.read_text() if path.exists() else ""
+        return daemon_log(self.node_dir, "namenode.log")
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         assert self.process is not None
-        if self.closed:
+        if self.closed or self._stderr is None:
             return self.process.returncode
         self.closed = True
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            code = self.process.wait(timeout=15)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait(timeout=5)
-            if self.process.stdout is not None:
-                self.process.stdout.close()
-            if self._stderr is not None:
-                self._stderr.close()
-                self._stderr = None
-        return code
+        log, self._stderr = self._stderr, None
+        return stop_daemon(self.process, log, sig)
 
 
 @pytest.fixture

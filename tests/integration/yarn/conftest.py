@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from emr.yarn.client import YarnRestClient
+from tests.integration.daemon import daemon_log, start_daemon, stop_daemon
 from tests.integration.nodedir import TOKEN, agent_config
 from tests.integration.nodedir import write_node_dir as write_nodedir
 
@@ -131,45 +132,20 @@ class Daemon:
     _log: Any = None
 
     def start(self) -> None:
-        self._log = open(self.node_dir / f"{self.name}.log", "a")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                f"emr.yarn.{self.name}",
-                "--node-dir",
-                str(self.node_dir),
-                *self.args,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            text=True,
+        self.process, self._log, line = start_daemon(
+            f"emr.yarn.{self.name}", self.node_dir, f"{self.name}.log", self.args
         )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()  # bounded: the process exits on failure
         assert line.startswith(f"{self.name} listening port="), (line, self.log())
         self.port = int(line.strip().rsplit("=", 1)[1])
 
     def log(self) -> str:
-        path = self.node_dir / f"{self.name}.log"
-        return path.read_text() if path.exists() else ""
+        return daemon_log(self.node_dir, f"{self.name}.log")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process is None:
+        if self.process is None or self._log is None:
             return
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            self.process.wait(timeout=15)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait(timeout=5)
-            if self.process.stdout is not None:
-                self.process.stdout.close()
-            if self._log is not None:
-                self._log.close()
-                self._log = None
+        log, self._log = self._log, None
+        stop_daemon(self.process, log, sig)
 
 
 @dataclass
