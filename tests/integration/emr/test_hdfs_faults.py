@@ -102,9 +102,22 @@ class HdfsCluster:
         return blocks
 
     def read(self, client: httpx.Client, path: str) -> bytes:
-        response = client.get(self.url(path), params={"op": "OPEN", **USER}, follow_redirects=True)
-        assert response.status_code == 200, response.text
-        return response.content
+        """OPEN as WebHdfsFileSystem does it: a DataNode that refuses the connection (killed,
+        and not yet dead to the NameNode) is excluded on the retry."""
+        excluded: list[str] = []
+        for _ in range(3):
+            params = {"op": "OPEN", **USER, "excludedatanodes": ",".join(excluded)}
+            redirect = client.get(self.url(path), params=params)
+            assert redirect.status_code == 307, redirect.text
+            location = redirect.headers["location"]
+            try:
+                response = client.get(location)
+            except httpx.ConnectError:
+                excluded.append(urlsplit(location).netloc)
+                continue
+            assert response.status_code == 200, response.text
+            return response.content
+        raise AssertionError(f"no DataNode served {path}; refused: {excluded}")
 
     def create(self, client: httpx.Client, path: str, data: bytes) -> str:
         """Write a file through the DataNode the NameNode picks; that DataNode's id."""

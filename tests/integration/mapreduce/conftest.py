@@ -122,8 +122,9 @@ JOB_TOKEN = "job-token-for-tests"
 AM_WORKERS = {"127.0.0.2": "CORE", "127.0.0.3": "CORE"}
 #: Small containers, and no speculative attempts: each task runs once unless it fails.
 JOB_CONF = {
-    "mapreduce.map.memory.mb": "128",
-    "mapreduce.reduce.memory.mb": "128",
+    # room for a task's Python with pyarrow (a 128 MB grant can be exceeded and killed)
+    "mapreduce.map.memory.mb": "256",
+    "mapreduce.reduce.memory.mb": "256",
     "mapreduce.map.speculative": "false",
     "mapreduce.reduce.speculative": "false",
 }
