@@ -5,7 +5,8 @@ EMR lets RunJobFlow override each file through a classification named after it
 (`core-site`, `hdfs-site`, `yarn-site`, `capacity-scheduler`, `mapred-site`,
 `spark-defaults`); `spark-env` carries its variables in a nested `export` classification.
 Later configurations win over earlier ones and over the defaults; classifications this
-platform does not generate a file for are ignored (EMR knows many more).
+platform does not generate a file for are ignored (EMR knows many more), except `spark`, whose
+`maximizeResourceAllocation` changes the spark-defaults (emr.spark.defaults).
 """
 
 from __future__ import annotations
@@ -24,9 +25,23 @@ from emr.hdfs.ports import (
     NAMENODE_HTTP_PORT,
     NAMENODE_RPC_PORT,
 )
+from emr.spark.defaults import (
+    SPARK_HISTORY_PORT,
+    CoreNode,
+    maximize_resource_allocation,
+    spark_defaults,
+    spark_env,
+)
+from emr.spark.emrfs import (
+    S3_ABSTRACT_FILE_SYSTEM,
+    S3_FILE_SYSTEM,
+    S3_SCHEMES,
+    WEBHDFS_ABSTRACT_FILE_SYSTEM,
+)
 
 __all__ = [
     "CONF_FILES",
+    "SPARK_HISTORY_PORT",
     "NodeFacts",
     "default_properties",
     "dfs_replication",
@@ -48,7 +63,6 @@ NODEMANAGER_LOCALIZER_PORT: Final = 8040
 SHUFFLE_PORT: Final = 13562
 JOBHISTORY_PORT: Final = 10020
 JOBHISTORY_WEBAPP_PORT: Final = 19888
-SPARK_HISTORY_PORT: Final = 18080
 WEBHDFS_FILE_SYSTEM: Final = "org.apache.hadoop.hdfs.web.WebHdfsFileSystem"
 
 #: Classification → the file it overrides in conf/ (spark-env is handled on its own).
@@ -76,6 +90,20 @@ class NodeFacts:
     vcores: int
     #: The node directory; local state lives under its data/ and logs/.
     node_dir: PurePath
+    #: The CORE group's node (Spark's sizes follow it); None: this node's own resources.
+    core_yarn_memory_mb: int | None = None
+    core_vcores: int | None = None
+    #: emr's Python (PYSPARK_PYTHON); None: `python3` from PATH.
+    python: PurePath | None = None
+
+    @property
+    def core_node(self) -> CoreNode:
+        """The CORE group as Spark's defaults size from it."""
+        return CoreNode(
+            count=self.core_nodes,
+            yarn_memory_mb=self.core_yarn_memory_mb or self.yarn_memory_mb,
+            vcores=self.core_vcores or self.vcores,
+        )
 
 
 def dfs_replication(core_nodes: int) -> int:
@@ -100,20 +128,33 @@ def mapreduce_memory(yarn_memory_mb: int) -> dict[str, str]:
     }
 
 
-def default_properties(facts: NodeFacts) -> dict[str, dict[str, str]]:
-    """The defaults of every generated file, by classification."""
+def _s3_file_systems() -> dict[str, str]:
+    """EMRFS for every S3 scheme, for FileSystem and FileContext (no credentials here: EMRFS
+    reads the AWS_* variables every process on a node has)."""
+    properties: dict[str, str] = {}
+    for scheme in S3_SCHEMES:
+        properties[f"fs.{scheme}.impl"] = S3_FILE_SYSTEM
+        properties[f"fs.AbstractFileSystem.{scheme}.impl"] = S3_ABSTRACT_FILE_SYSTEM
+    return properties
+
+
+def default_properties(facts: NodeFacts, *, maximize: bool = False) -> dict[str, dict[str, str]]:
+    """The defaults of every generated file, by classification (`maximize`: the `spark`
+    classification's maximizeResourceAllocation)."""
     master, node = facts.master_ip, facts.node_ip
-    data, logs, conf = facts.node_dir / "data", facts.node_dir / "logs", facts.node_dir / "conf"
+    data, logs = facts.node_dir / "data", facts.node_dir / "logs"
     return {
         "core-site": {
             "fs.defaultFS": f"hdfs://{master}:{NAMENODE_RPC_PORT}",
             # pyspark ships Hadoop's client without the HDFS RPC client (DistributedFileSystem),
             # so hdfs:// goes through WebHDFS. WebHdfsFileSystem takes the port of an hdfs://
             # URI as its HTTP port, and our NameNode serves WebHDFS on 8020 as well as 9870, so
-            # `hdfs://<master>:8020/…` and `hdfs:///…` work unchanged. Not mapped yet:
-            # fs.AbstractFileSystem.hdfs.impl (FileContext, e.g. Structured Streaming
-            # checkpoints), which needs a compiled DelegateToFileSystem subclass.
+            # `hdfs://<master>:8020/…` and `hdfs:///…` work unchanged. FileContext (e.g.
+            # Structured Streaming checkpoints) needs a DelegateToFileSystem subclass of its
+            # own over WebHdfsFileSystem: EMRFS's jar has it.
             "fs.hdfs.impl": WEBHDFS_FILE_SYSTEM,
+            "fs.AbstractFileSystem.hdfs.impl": WEBHDFS_ABSTRACT_FILE_SYSTEM,
+            **_s3_file_systems(),
             "hadoop.tmp.dir": str(data / "tmp"),
             # EMR's users: `hadoop` (steps) and `hdfs` belong to hdfsadmingroup, HDFS's
             # superuser group, so `hdfs dfsadmin -report` works in a step as it does on EMR.
@@ -171,20 +212,8 @@ def default_properties(facts: NodeFacts) -> dict[str, dict[str, str]]:
             "mapreduce.shuffle.port": str(SHUFFLE_PORT),
             **mapreduce_memory(facts.yarn_memory_mb),
         },
-        "spark-defaults": {
-            "spark.master": "yarn",
-            "spark.submit.deployMode": "client",
-            "spark.eventLog.enabled": "true",
-            "spark.eventLog.dir": "hdfs:///var/log/spark/apps",
-            "spark.history.fs.logDirectory": "hdfs:///var/log/spark/apps",
-            "spark.history.ui.port": str(SPARK_HISTORY_PORT),
-            "spark.yarn.historyServer.address": f"{master}:{SPARK_HISTORY_PORT}",
-        },
-        SPARK_ENV: {
-            "HADOOP_CONF_DIR": str(conf),
-            "YARN_CONF_DIR": str(conf),
-            "SPARK_LOG_DIR": str(logs / "spark"),
-        },
+        "spark-defaults": spark_defaults(master, facts.core_node, maximize=maximize),
+        SPARK_ENV: spark_env(facts.node_dir, node, facts.python or PurePath("python3")),
     }
 
 
@@ -248,7 +277,7 @@ def render_env_sh(exports: Mapping[str, str], defaults: Mapping[str, str]) -> st
 def render_conf(facts: NodeFacts, configurations: Sequence[Mapping[str, object]]) -> dict[str, str]:
     """Every file of conf/ (name → text) for a node with `facts` and the cluster's
     Configurations."""
-    defaults = default_properties(facts)
+    defaults = default_properties(facts, maximize=maximize_resource_allocation(configurations))
     merged = merge_configurations(defaults, configurations)
     files: dict[str, str] = {}
     for classification, file_name in CONF_FILES.items():

@@ -2,31 +2,32 @@
 
     <root>/<cluster-id>/<instance-id>/      0700
         agent.json                          0600: AgentConfig (token, cluster credentials)
-        conf/    core-site.xml … spark-env.sh (hadoop_conf.py)
+        conf/    core-site.xml … spark-env.sh (hadoop_conf.py, emr.spark.defaults)
         bin/     hadoop hdfs (the FS shell, emr.hdfs.shell), yarn (emr.yarn.cli),
-                 hadoop-streaming (emr.mapreduce.streaming), spark-submit (a shim),
-                 aws (first on PATH)
+                 hadoop-streaming (emr.mapreduce.streaming), spark-submit
+                 (emr.spark.submit), aws (first on PATH)
         lib/     jars tools look up by name: hadoop-streaming.jar and
                  hadoop-streaming-<version>.jar (mrjob searches $HADOOP_HOME for
-                 `hadoop*streaming*.jar`; `hadoop jar` runs any such jar as streaming)
+                 `hadoop*streaming*.jar`; `hadoop jar` runs any such jar as streaming),
+                 emrfs.jar (EMRFS for the JVM, on every spark-class JVM's classpath through
+                 SPARK_DIST_CLASSPATH; missing when no JDK can build it)
         logs/    agent.log, bootstrap-actions/<n>/, steps/<step-id>/
         data/    bootstrap-actions/<n>/, steps/<step-id>/, local state of daemons
 
 `hadoop` and `hdfs` run `python -m emr.hdfs.shell <tool>`, `yarn` runs `python -m emr.yarn.cli
-yarn`, with emr's own Python. Why a shim for tools that do not exist yet: a step that runs
-`spark-submit` should fail with a message saying so, not with "command not found" from
-somewhere else on PATH.
+yarn`, `spark-submit` runs `python -m emr.spark.submit`, with emr's own Python.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 import shlex
 import shutil
 import sys
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -34,12 +35,13 @@ from typing import Final
 from emr.nodes.hadoop_conf import NodeFacts, render_conf
 from emr.nodes.protocol import AGENT_CONFIG_FILE, AgentConfig
 from emr.services.emr.releases import HADOOP_VERSION
+from emr.spark.emrfs import EMRFS_JAR_NAME, EmrfsUnavailable, emrfs_jar
 
 __all__ = [
     "HADOOP_TOOLS",
+    "SPARK_SUBMIT_TOOL",
     "STREAMING_JARS",
     "STREAMING_TOOL",
-    "TOOL_SHIMS",
     "YARN_TOOL",
     "NodeLayout",
     "find_java_home",
@@ -47,8 +49,10 @@ __all__ = [
     "write_node",
 ]
 
-#: Tools every node offers on PATH that this platform does not provide yet.
-TOOL_SHIMS: Final = ("spark-submit",)
+log = logging.getLogger(__name__)
+
+#: `spark-submit`, served by emr.spark.submit.
+SPARK_SUBMIT_TOOL: Final = "spark-submit"
 #: `hadoop-streaming`, served by emr.mapreduce.streaming.
 STREAMING_TOOL: Final = "hadoop-streaming"
 #: The streaming jars of lib/: real jars (a manifest naming StreamJob's main class) so tools
@@ -128,10 +132,6 @@ def _write(path: Path, text: str, mode: int) -> None:
         file.write(text)
 
 
-def _shim_not_available(name: str) -> str:
-    return f"#!/bin/sh\necho '{name}: not available yet on this platform' >&2\nexit 1\n"
-
-
 def _shim_aws(python_dir: Path) -> str:
     aws = shlex.quote(str(python_dir / "aws"))
     return (
@@ -142,9 +142,13 @@ def _shim_aws(python_dir: Path) -> str:
     )
 
 
-def _hadoop_tool(name: str, python_dir: Path, module: str = "emr.hdfs.shell") -> str:
+def _python(python_dir: Path) -> Path:
     # The interpreter's own name (python, python3, python3.11): not every bin dir has them all.
-    python = shlex.quote(str(python_dir / Path(sys.executable).name))
+    return python_dir / Path(sys.executable).name
+
+
+def _hadoop_tool(name: str, python_dir: Path, module: str = "emr.hdfs.shell") -> str:
+    python = shlex.quote(str(_python(python_dir)))
     tool = f" {name}" if name else ""
     return f'#!/bin/sh\nexec {python} -m {module}{tool} "$@"\n'
 
@@ -165,17 +169,40 @@ def _streaming_jar() -> bytes:
     return buffer.getvalue()
 
 
-def write_node(layout: NodeLayout, config: AgentConfig, python_dir: Path | None = None) -> None:
-    """Create the node directory: private dirs, agent.json, conf/ and bin/.
+def _install_emrfs(lib: Path, build: Callable[[], Path]) -> None:
+    """lib/emrfs.jar: a hard link to (or a copy of) the built jar; a warning if none can be
+    built (Hadoop streaming clusters work without a JDK compiler)."""
+    try:
+        built = build()
+    except EmrfsUnavailable as exc:
+        log.warning("no %s on this node: %s", EMRFS_JAR_NAME, exc)
+        return
+    target = lib / EMRFS_JAR_NAME
+    target.unlink(missing_ok=True)
+    try:
+        os.link(built, target)
+    except OSError:  # another file system, or links not allowed
+        shutil.copyfile(built, target)
+
+
+def write_node(
+    layout: NodeLayout,
+    config: AgentConfig,
+    python_dir: Path | None = None,
+    *,
+    emrfs: Callable[[], Path] = emrfs_jar,
+) -> None:
+    """Create the node directory: private dirs, agent.json, conf/, bin/ and lib/.
 
     `python_dir` is the bin dir of emr's Python and the aws cli next to it (default:
-    sys.executable's).
+    sys.executable's); `emrfs` builds (or finds) the EMRFS jar lib/ gets.
     """
     _private_dir(layout.path)
     for name in _DIRS:
         _private_dir(layout.path / name)
     _write(layout.config_file, config.model_dump_json(indent=2), 0o600)
 
+    python_dir = python_dir or Path(sys.executable).parent
     core_nodes = sum(1 for role, _ in config.nodes.values() if role == "CORE")
     facts = NodeFacts(
         master_ip=config.master_ip,
@@ -184,24 +211,27 @@ def write_node(layout: NodeLayout, config: AgentConfig, python_dir: Path | None 
         yarn_memory_mb=config.yarn_memory_mb,
         vcores=config.vcores,
         node_dir=layout.path,
+        core_yarn_memory_mb=config.core_yarn_memory_mb,
+        core_vcores=config.core_vcores,
+        python=_python(python_dir),
     )
     for file_name, text in render_conf(facts, config.configurations).items():
         _write(layout.conf / file_name, text, 0o600)
 
-    python_dir = python_dir or Path(sys.executable).parent
-    for tool in TOOL_SHIMS:
-        _write(layout.bin / tool, _shim_not_available(tool), 0o700)
     for tool in HADOOP_TOOLS:
         _write(layout.bin / tool, _hadoop_tool(tool, python_dir), 0o700)
     _write(layout.bin / YARN_TOOL, _hadoop_tool(YARN_TOOL, python_dir, "emr.yarn.cli"), 0o700)
     streaming = _hadoop_tool("", python_dir, "emr.mapreduce.streaming")
     _write(layout.bin / STREAMING_TOOL, streaming, 0o700)
+    submit = _hadoop_tool("", python_dir, "emr.spark.submit")
+    _write(layout.bin / SPARK_SUBMIT_TOOL, submit, 0o700)
     jar = _streaming_jar()
     for name in STREAMING_JARS:
         path = layout.lib / name
         path.write_bytes(jar)
         path.chmod(0o644)
     _write(layout.bin / "aws", _shim_aws(python_dir), 0o700)
+    _install_emrfs(layout.lib, emrfs)
 
 
 def find_java_home(environ: Mapping[str, str]) -> str | None:

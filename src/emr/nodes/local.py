@@ -112,6 +112,9 @@ class _Cluster:
     #: instance id → (role, private IP), every node ever started, for AgentConfig.nodes.
     nodes: dict[str, tuple[str, str]] = field(default_factory=dict)
     master_ip: str | None = None
+    #: (YARN memory MB, vcores) of a CORE node, else of the master: Spark's sizes follow it.
+    core_resources: tuple[int, int] | None = None
+    sized_by_core: bool = False
     next_host: int = 1
 
 
@@ -200,6 +203,14 @@ class LocalNodeProvider(NodeProvider):
             planned.append((request, ip))
         if state.master_ip is None:
             raise ValueError(f"cluster {cluster.cluster_id} has no master node")
+        for request in nodes:
+            # The first CORE node sizes Spark; until there is one, the master does.
+            if (request.role == "CORE" and not state.sized_by_core) or (
+                request.role == "MASTER" and state.core_resources is None
+            ):
+                resources = node_resources(request.instance_type, self._memory_scale)
+                state.core_resources = (resources.yarn_memory_mb, resources.vcores)
+                state.sized_by_core = request.role == "CORE"
         handles = []
         for request, ip in planned:
             config = self._config(cluster, state, request, ip)
@@ -211,6 +222,10 @@ class LocalNodeProvider(NodeProvider):
     ) -> AgentConfig:
         resources = node_resources(request.instance_type, self._memory_scale)
         assert state.master_ip is not None
+        core_yarn_memory_mb, core_vcores = state.core_resources or (
+            resources.yarn_memory_mb,
+            resources.vcores,
+        )
         return AgentConfig(
             cluster_id=cluster.cluster_id,
             instance_id=request.instance_id,
@@ -231,13 +246,16 @@ class LocalNodeProvider(NodeProvider):
             memory_mb=resources.memory_mb,
             yarn_memory_mb=resources.yarn_memory_mb,
             vcores=resources.vcores,
+            core_yarn_memory_mb=core_yarn_memory_mb,
+            core_vcores=core_vcores,
             heartbeat_interval_seconds=self._heartbeat_interval,
             orphan_timeout_seconds=self._orphan_timeout,
         )
 
     async def _start(self, config: AgentConfig) -> NodeHandle:
         layout = NodeLayout.at(self._root, config.cluster_id, config.instance_id)
-        write_node(layout, config, Path(self._python).parent)
+        # Off the event loop: the first node may build the EMRFS jar (javac, a few seconds).
+        await asyncio.to_thread(write_node, layout, config, Path(self._python).parent)
         pid = self._spawn(self.agent_command(layout.path), layout, config.instance_id)
         agent = _Agent(config.cluster_id, config.instance_id, pid, config.private_ip, config.token)
         self._watch(agent, own_child=True)
@@ -358,6 +376,9 @@ class LocalNodeProvider(NodeProvider):
             cluster = self._clusters[cluster_id] = _Cluster(network, lock)
         cluster.nodes.update(config.nodes)
         cluster.master_ip = config.master_ip
+        if config.core_yarn_memory_mb is not None and config.core_vcores is not None:
+            cluster.core_resources = (config.core_yarn_memory_mb, config.core_vcores)
+            cluster.sized_by_core = any(role == "CORE" for role, _ in config.nodes.values())
         hosts = [int(ip.rsplit(".", 1)[1]) for _, ip in cluster.nodes.values()]
         cluster.next_host = max([cluster.next_host, *(h + 1 for h in hosts)])
         agent = _Agent(cluster_id, instance_id, pid, private_ip, config.token)

@@ -82,6 +82,10 @@ class AgentConfig(_Model):
     memory_mb: int
     yarn_memory_mb: int
     vcores: int
+    #: A CORE node's resources (the master's in a cluster without a core group): Spark's
+    #: default executor sizes follow them. None (agent.json files written before): this node's.
+    core_yarn_memory_mb: int | None = None
+    core_vcores: int | None = None
     heartbeat_interval_seconds: float = 1.0
     #: Without a successful contact with the region for this long, the agent stops its node.
     orphan_timeout_seconds: float = 600.0

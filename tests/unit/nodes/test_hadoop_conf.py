@@ -53,6 +53,10 @@ def test_defaults_point_every_client_at_the_master_and_the_node() -> None:
     # hdfs:// through WebHDFS (pyspark's Hadoop client has no HDFS RPC client); the NameNode
     # serves WebHDFS on the fs.defaultFS port.
     assert core["fs.hdfs.impl"] == "org.apache.hadoop.hdfs.web.WebHdfsFileSystem"
+    assert core["fs.AbstractFileSystem.hdfs.impl"] == "emr.hadoop.fs.WebHdfsAbstractFileSystem"
+    for scheme in ("s3", "s3a", "s3n"):
+        assert core[f"fs.{scheme}.impl"] == "emr.hadoop.fs.S3FileSystem"
+        assert core[f"fs.AbstractFileSystem.{scheme}.impl"] == "emr.hadoop.fs.S3AbstractFileSystem"
     hdfs = _site(files["hdfs-site.xml"])
     assert hdfs["dfs.replication"] == "1"
     assert hdfs["dfs.namenode.rpc-address"] == "127.16.1.1:8020"
@@ -73,7 +77,49 @@ def test_defaults_point_every_client_at_the_master_and_the_node() -> None:
     spark = _spark_defaults(files["spark-defaults.conf"])
     assert spark["spark.master"] == "yarn"
     assert spark["spark.yarn.historyServer.address"] == "127.16.1.1:18080"
-    assert "export HADOOP_CONF_DIR=/nodes/j-1/i-3/conf" in files["spark-env.sh"].splitlines()
+    assert spark["spark.executor.memory"] == "896m"
+    env = files["spark-env.sh"].splitlines()
+    assert "export HADOOP_CONF_DIR=/nodes/j-1/i-3/conf" in env
+    assert "export SPARK_DIST_CLASSPATH=/nodes/j-1/i-3/lib/emrfs.jar" in env
+    assert "export SPARK_LOCAL_IP=127.16.1.3" in env
+    assert "export SPARK_LOCAL_HOSTNAME=127.16.1.3" in env
+    assert not any("SPARK_DAEMON_MEMORY" in line for line in env)
+    # EMRFS reads the node's AWS_* variables: no credentials in any file.
+    assert not any("AWS" in text or "secret" in text.lower() for text in files.values())
+
+
+def test_spark_sizes_follow_the_core_group() -> None:
+    master = NodeFacts(
+        master_ip="127.16.1.1",
+        node_ip="127.16.1.1",
+        core_nodes=2,
+        yarn_memory_mb=12288,
+        vcores=8,
+        node_dir=PurePosixPath("/nodes/j-1/i-1"),
+        core_yarn_memory_mb=3072,
+        core_vcores=4,
+        python=PurePosixPath("/venv/bin/python3.11"),
+    )
+    files = render_conf(master, [])
+    spark = _spark_defaults(files["spark-defaults.conf"])
+    assert spark["spark.executor.memory"] == "896m"
+    assert spark["spark.executor.cores"] == "2"
+    assert spark["spark.driver.memory"] == "512m"
+    assert "export PYSPARK_PYTHON=/venv/bin/python3.11" in files["spark-env.sh"].splitlines()
+
+
+def test_maximize_resource_allocation_under_spark_defaults() -> None:
+    maximize = {"Classification": "spark", "Properties": {"maximizeResourceAllocation": "true"}}
+    spark = _spark_defaults(render_conf(FACTS, [maximize])["spark-defaults.conf"])
+    assert spark["spark.executor.instances"] == "2"
+    assert spark["spark.executor.cores"] == "4"
+    assert spark["spark.executor.memory"] == "2432m"
+    assert spark["spark.default.parallelism"] == "16"
+    overridden = {"Classification": "spark-defaults", "Properties": {"spark.executor.cores": "3"}}
+    for configurations in ([maximize, overridden], [overridden, maximize]):
+        spark = _spark_defaults(render_conf(FACTS, configurations)["spark-defaults.conf"])
+        assert spark["spark.executor.cores"] == "3"
+        assert spark["spark.executor.memory"] == "2432m"
 
 
 def test_classifications_override_defaults_in_order() -> None:

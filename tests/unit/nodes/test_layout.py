@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import sys
@@ -9,10 +10,12 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from emr.nodes.layout import (
     HADOOP_TOOLS,
+    SPARK_SUBMIT_TOOL,
     STREAMING_JARS,
-    TOOL_SHIMS,
     YARN_TOOL,
     NodeLayout,
     find_java_home,
@@ -20,6 +23,7 @@ from emr.nodes.layout import (
     write_node,
 )
 from emr.nodes.protocol import AgentConfig
+from emr.spark.emrfs import EmrfsUnavailable
 
 
 def _config(**overrides: object) -> AgentConfig:
@@ -54,27 +58,39 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+def _fake_jar(tmp_path: Path) -> Path:
+    jar = tmp_path / "cache" / "emrfs-0123.jar"
+    jar.parent.mkdir(exist_ok=True)
+    jar.write_bytes(b"PK\x05\x06" + bytes(18))
+    return jar
+
+
+def _no_jdk() -> Path:
+    raise EmrfsUnavailable("javac not found")
+
+
 def test_write_node_creates_a_private_directory(tmp_path: Path) -> None:
     layout = NodeLayout.at(tmp_path, "j-ABC", "i-0001")
     config = _config()
-    write_node(layout, config, python_dir=tmp_path / "venv" / "bin")
+    built = _fake_jar(tmp_path)
+    write_node(layout, config, python_dir=tmp_path / "venv" / "bin", emrfs=lambda: built)
 
     assert layout.path == tmp_path / "j-ABC" / "i-0001"
     for directory in (layout.path, layout.conf, layout.bin, layout.lib, layout.logs, layout.data):
         assert _mode(directory) == 0o700, directory
     assert _mode(layout.config_file) == 0o600
     assert layout.read_config() == config
-    assert sorted(p.name for p in layout.lib.iterdir()) == sorted(STREAMING_JARS)
+    assert sorted(p.name for p in layout.lib.iterdir()) == sorted([*STREAMING_JARS, "emrfs.jar"])
+    assert (layout.lib / "emrfs.jar").read_bytes() == built.read_bytes()
     for name in STREAMING_JARS:
         with zipfile.ZipFile(layout.lib / name) as jar:
             manifest = jar.read("META-INF/MANIFEST.MF").decode()
         assert "Main-Class: org.apache.hadoop.streaming.HadoopStreaming" in manifest
 
-    for tool in TOOL_SHIMS:
-        shim = layout.bin / tool
-        assert os.access(shim, os.X_OK)
-        assert f"{tool}: not available yet on this platform" in shim.read_text()
     python = tmp_path / "venv" / "bin" / Path(sys.executable).name
+    submit = layout.bin / SPARK_SUBMIT_TOOL
+    assert os.access(submit, os.X_OK)
+    assert submit.read_text() == f'#!/bin/sh\nexec {python} -m emr.spark.submit "$@"\n'
     for tool in HADOOP_TOOLS:
         shim = layout.bin / tool
         assert os.access(shim, os.X_OK)
@@ -82,7 +98,6 @@ def test_write_node_creates_a_private_directory(tmp_path: Path) -> None:
     yarn = layout.bin / YARN_TOOL
     assert os.access(yarn, os.X_OK)
     assert yarn.read_text() == f'#!/bin/sh\nexec {python} -m emr.yarn.cli yarn "$@"\n'
-    assert "yarn" not in TOOL_SHIMS
     streaming = layout.bin / "hadoop-streaming"
     assert os.access(streaming, os.X_OK)
     assert streaming.read_text() == (f'#!/bin/sh\nexec {python} -m emr.mapreduce.streaming "$@"\n')
@@ -92,6 +107,38 @@ def test_write_node_creates_a_private_directory(tmp_path: Path) -> None:
     conf_files = sorted(p.name for p in layout.conf.iterdir())
     assert "core-site.xml" in conf_files and "spark-env.sh" in conf_files
     assert all(_mode(layout.conf / name) == 0o600 for name in conf_files)
+    spark_env = (layout.conf / "spark-env.sh").read_text().splitlines()
+    assert f"export PYSPARK_PYTHON={python}" in spark_env
+    assert f"export SPARK_DIST_CLASSPATH={layout.lib / 'emrfs.jar'}" in spark_env
+
+    write_node(layout, config, python_dir=tmp_path / "venv" / "bin", emrfs=lambda: built)
+    assert (layout.lib / "emrfs.jar").read_bytes() == built.read_bytes()
+
+
+def test_a_node_without_a_jdk_has_no_emrfs_jar(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    layout = NodeLayout.at(tmp_path, "j-ABC", "i-0001")
+    with caplog.at_level(logging.WARNING, logger="emr.nodes.layout"):
+        write_node(layout, _config(), emrfs=_no_jdk)
+    assert sorted(p.name for p in layout.lib.iterdir()) == sorted(STREAMING_JARS)
+    assert "no emrfs.jar on this node: javac not found" in caplog.text
+
+
+def test_spark_sizes_follow_the_core_node_in_agent_json(tmp_path: Path) -> None:
+    layout = NodeLayout.at(tmp_path, "j-ABC", "i-0000")
+    master = _config(
+        instance_id="i-0000", role="MASTER", yarn_memory_mb=12288, vcores=8,
+        core_yarn_memory_mb=3072, core_vcores=4,
+    )  # fmt: skip
+    write_node(layout, master, emrfs=_no_jdk)
+    spark = (layout.conf / "spark-defaults.conf").read_text().splitlines()
+    assert "spark.executor.memory 896m" in spark and "spark.executor.cores 2" in spark
+    # agent.json files written before the core fields existed: the node's own resources.
+    old = {k: v for k, v in master.model_dump().items() if not k.startswith("core_")}
+    write_node(layout, AgentConfig.model_validate(old), emrfs=_no_jdk)
+    spark = (layout.conf / "spark-defaults.conf").read_text().splitlines()
+    assert "spark.executor.cores 4" in spark
 
 
 def test_configurations_and_core_count_reach_the_files(tmp_path: Path) -> None:
@@ -102,7 +149,7 @@ def test_configurations_and_core_count_reach_the_files(tmp_path: Path) -> None:
         configurations=[{"Classification": "yarn-site", "Properties": {"x.y": "z"}}],
     )
     layout = NodeLayout.at(tmp_path, "j-ABC", "i-0001")
-    write_node(layout, config)
+    write_node(layout, config, emrfs=_no_jdk)
 
     def site(name: str) -> dict[str, str]:
         root = ET.parse(layout.conf / name).getroot()

@@ -10,8 +10,9 @@ What is in the table: the MASTER runs the HDFS NameNode (WebHDFS on 9870 and 802
 YARN ResourceManager (8088), then waits until both are ready — HDFS out of safe mode with every
 core node's DataNode registered (the NameNode's `/_dn/v1/status`), every core and task node's
 NodeManager registered (the ResourceManager's `/_yarn/v1/status`) — which is what the cluster
-contract's WAITING requires; every CORE node runs a DataNode (9864) and a NodeManager (8042),
-every TASK node a NodeManager.
+contract's WAITING requires — and, in a cluster with Spark, the Spark History Server (18080,
+spark_history.py) once HDFS is ready; every CORE node runs a DataNode (9864) and a NodeManager
+(8042), every TASK node a NodeManager. A cluster without Spark starts no JVM.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
+from emr.nodes.agent import spark_history
 from emr.nodes.agent.node import Node
+from emr.nodes.protocol import AgentConfig
 
-__all__ = ["DAEMONS_BY_ROLE", "Daemon", "DaemonFailed", "process_daemon", "start_daemons"]
+__all__ = ["Daemon", "DaemonFailed", "daemons_of", "process_daemon", "start_daemons"]
 
 #: How long a daemon may take from exec to its ready line.
 READY_TIMEOUT_SECONDS: Final = 60.0
@@ -124,23 +127,39 @@ async def _until_yarn_ready(node: Node) -> None:
     )
 
 
-#: Role → the daemons it starts, in order.
-DAEMONS_BY_ROLE: Final[dict[str, tuple[Daemon, ...]]] = {
-    "MASTER": (
-        process_daemon("namenode", "emr.hdfs.namenode"),
-        process_daemon("resourcemanager", "emr.yarn.resourcemanager"),
-        Daemon("hdfs-ready", _until_hdfs_ready),
-        Daemon("yarn-ready", _until_yarn_ready),
-    ),
-    "CORE": (
-        process_daemon("datanode", "emr.hdfs.datanode"),
-        process_daemon("nodemanager", "emr.yarn.nodemanager"),
-    ),
-    "TASK": (process_daemon("nodemanager", "emr.yarn.nodemanager"),),
-}
+async def _start_spark_history(node: Node) -> None:
+    try:
+        await spark_history.start(node, READY_TIMEOUT_SECONDS)
+    except spark_history.HistoryServerFailed as exc:
+        raise DaemonFailed(str(exc)) from exc
+
+
+_MASTER: Final = (
+    process_daemon("namenode", "emr.hdfs.namenode"),
+    process_daemon("resourcemanager", "emr.yarn.resourcemanager"),
+    Daemon("hdfs-ready", _until_hdfs_ready),
+    Daemon("yarn-ready", _until_yarn_ready),
+)
+_SPARK_HISTORY: Final = Daemon("spark-history-server", _start_spark_history)
+_CORE: Final = (
+    process_daemon("datanode", "emr.hdfs.datanode"),
+    process_daemon("nodemanager", "emr.yarn.nodemanager"),
+)
+_TASK: Final = (process_daemon("nodemanager", "emr.yarn.nodemanager"),)
+
+
+def daemons_of(config: AgentConfig) -> tuple[Daemon, ...]:
+    """The daemons a node starts, in order: by role, and the master's by application."""
+    if config.role == "CORE":
+        return _CORE
+    if config.role == "TASK":
+        return _TASK
+    if spark_history.SPARK_APPLICATION.lower() in (a.lower() for a in config.applications):
+        return (*_MASTER, _SPARK_HISTORY)
+    return _MASTER
 
 
 async def start_daemons(node: Node) -> None:
-    """Start the node's daemons for its role, in order; returns once all of them serve."""
-    for daemon in DAEMONS_BY_ROLE[node.config.role]:
+    """Start the node's daemons, in order; returns once all of them serve."""
+    for daemon in daemons_of(node.config):
         await daemon.start(node)
