@@ -32,6 +32,7 @@ from typing import Final, NoReturn
 
 import httpx
 
+from emr.hdfs.shell.errors import ShellError
 from emr.hdfs.site import current_user
 from emr.mapreduce.fs import JobFileSystems
 from emr.spark.application import (
@@ -179,7 +180,11 @@ class Submitter:
             staged.renamed[entry] = entry
             return
         if uri.startswith(_REMOTE):
-            if not self.fss.glob(uri):
+            try:
+                found = self.fss.glob(uri)
+            except ShellError as exc:  # e.g. no such bucket, access denied
+                raise SubmitError(f"Cannot read {uri}: {exc}") from exc
+            if not found:
                 raise SubmitError(f"File {uri} does not exist")
             remote = self.fss.qualify(uri)
         else:
@@ -461,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     except SubmitUsageError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
-    except (SubmitError, YarnClientError, httpx.HTTPError, OSError) as exc:
+    except (SubmitError, ShellError, YarnClientError, httpx.HTTPError, OSError) as exc:
         print(f'Exception in thread "main" org.apache.spark.SparkException: {exc}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:
