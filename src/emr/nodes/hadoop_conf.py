@@ -32,12 +32,8 @@ from emr.spark.defaults import (
     spark_defaults,
     spark_env,
 )
-from emr.spark.emrfs import (
-    S3_ABSTRACT_FILE_SYSTEM,
-    S3_FILE_SYSTEM,
-    S3_SCHEMES,
-    WEBHDFS_ABSTRACT_FILE_SYSTEM,
-)
+from emr.spark.emrfs import WEBHDFS_ABSTRACT_FILE_SYSTEM
+from emr.spark.emrfs import hadoop_properties as emrfs_hadoop_properties
 
 __all__ = [
     "CONF_FILES",
@@ -128,16 +124,6 @@ def mapreduce_memory(yarn_memory_mb: int) -> dict[str, str]:
     }
 
 
-def _s3_file_systems() -> dict[str, str]:
-    """EMRFS for every S3 scheme, for FileSystem and FileContext (no credentials here: EMRFS
-    reads the AWS_* variables every process on a node has)."""
-    properties: dict[str, str] = {}
-    for scheme in S3_SCHEMES:
-        properties[f"fs.{scheme}.impl"] = S3_FILE_SYSTEM
-        properties[f"fs.AbstractFileSystem.{scheme}.impl"] = S3_ABSTRACT_FILE_SYSTEM
-    return properties
-
-
 def default_properties(facts: NodeFacts, *, maximize: bool = False) -> dict[str, dict[str, str]]:
     """The defaults of every generated file, by classification (`maximize`: the `spark`
     classification's maximizeResourceAllocation)."""
@@ -154,7 +140,9 @@ def default_properties(facts: NodeFacts, *, maximize: bool = False) -> dict[str,
             # own over WebHdfsFileSystem: EMRFS's jar has it.
             "fs.hdfs.impl": WEBHDFS_FILE_SYSTEM,
             "fs.AbstractFileSystem.hdfs.impl": WEBHDFS_ABSTRACT_FILE_SYSTEM,
-            **_s3_file_systems(),
+            # EMRFS for every S3 scheme, for FileSystem and FileContext, and their committer
+            # (no credentials: EMRFS reads the AWS_* variables every process on a node has).
+            **emrfs_hadoop_properties(),
             "hadoop.tmp.dir": str(data / "tmp"),
             # EMR's users: `hadoop` (steps) and `hdfs` belong to hdfsadmingroup, HDFS's
             # superuser group, so `hdfs dfsadmin -report` works in a step as it does on EMR.

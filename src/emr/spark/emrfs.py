@@ -24,12 +24,14 @@ import platformdirs
 
 __all__ = [
     "EMRFS_JAR_NAME",
+    "FILE_OUTPUT_COMMITTER_FACTORY",
     "S3_ABSTRACT_FILE_SYSTEM",
     "S3_FILE_SYSTEM",
     "S3_SCHEMES",
     "WEBHDFS_ABSTRACT_FILE_SYSTEM",
     "EmrfsUnavailable",
     "emrfs_jar",
+    "hadoop_properties",
     "pyspark_home",
 ]
 
@@ -42,12 +44,34 @@ S3_ABSTRACT_FILE_SYSTEM: Final = "emr.hadoop.fs.S3AbstractFileSystem"
 #: FileContext for hdfs:// over Hadoop's WebHdfsFileSystem (fs.AbstractFileSystem.hdfs.impl).
 WEBHDFS_ABSTRACT_FILE_SYSTEM: Final = "emr.hadoop.fs.WebHdfsAbstractFileSystem"
 S3_SCHEMES: Final = ("s3", "s3a", "s3n")
+#: FileOutputCommitter (algorithm v1) for every S3 scheme. Hadoop's mapred-default.xml names
+#: S3A's own committer factory for s3a://, which pyspark's jars do not contain.
+FILE_OUTPUT_COMMITTER_FACTORY: Final = (
+    "org.apache.hadoop.mapreduce.lib.output.FileOutputCommitterFactory"
+)
 
 _SOURCES: Final = Path(__file__).parent / "java"
 
 
 class EmrfsUnavailable(Exception):
     """The jar cannot be built here (no javac, or the compiler failed): the message says why."""
+
+
+def hadoop_properties() -> dict[str, str]:
+    """The Hadoop configuration that binds the S3 schemes to EMRFS (core-site.xml entries).
+
+    Prefix each name with `spark.hadoop.` for a Spark configuration. Nothing secret: EMRFS
+    takes credentials from the environment unless `fs.<scheme>.access.key` etc. are set.
+    """
+    properties: dict[str, str] = {}
+    for scheme in S3_SCHEMES:
+        properties[f"fs.{scheme}.impl"] = S3_FILE_SYSTEM
+        properties[f"fs.AbstractFileSystem.{scheme}.impl"] = S3_ABSTRACT_FILE_SYSTEM
+        properties[f"mapreduce.outputcommitter.factory.scheme.{scheme}"] = (
+            FILE_OUTPUT_COMMITTER_FACTORY
+        )
+    properties["mapreduce.fileoutputcommitter.algorithm.version"] = "1"
+    return properties
 
 
 def pyspark_home() -> Path:
