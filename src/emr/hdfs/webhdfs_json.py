@@ -51,6 +51,7 @@ __all__ = [
     "location",
     "remote_exception",
     "remote_exception_of",
+    "server_defaults",
 ]
 
 #: MD5 of the per-block MD5s of 512-byte CRC32C chunks, as HDFS computes by default.
@@ -135,6 +136,25 @@ def boolean(value: bool) -> dict[str, Any]:
 def fs_status(capacity: int, used: int, remaining: int) -> dict[str, Any]:
     """GETSTATUS (Hadoop 3.3+): the file system's capacity, DFS used and remaining bytes."""
     return {"FsStatus": {"capacity": capacity, "used": used, "remaining": remaining}}
+
+
+def server_defaults(block_size: int, replication: int) -> dict[str, Any]:
+    """GETSERVERDEFAULTS (what FileContext asks before every create): the keys
+    JsonUtilClient.toFsServerDefaults reads; checksums are CRC32C over 512-byte chunks."""
+    return {
+        "FsServerDefaults": {
+            "blockSize": block_size,
+            "bytesPerChecksum": 512,
+            "writePacketSize": 65536,
+            "replication": replication,
+            "fileBufferSize": 4096,
+            "encryptDataTransfer": False,
+            "trashInterval": 0,
+            "checksumType": "CRC32C",
+            "keyProviderUri": "",
+            "defaultStoragePolicyId": 7,
+        }
+    }
 
 
 def home_path(path: str) -> dict[str, Any]:

@@ -112,6 +112,8 @@ def test_metadata_round_trip(namenode: NameNodeProcess) -> None:
     # /user, /user/hadoop (made at format, as EMR's HDFS has it) and the test's two.
     assert (summary["directoryCount"], summary["fileCount"]) == (4, 0)
     assert ok(webhdfs(namenode, "GET", "/", "GETHOMEDIRECTORY")) == {"Path": "/user/alice"}
+    defaults = ok(webhdfs(namenode, "GET", "/", "GETSERVERDEFAULTS"))["FsServerDefaults"]
+    assert (defaults["blockSize"], defaults["checksumType"]) == (1024, "CRC32C")
     ok(webhdfs(namenode, "PUT", "/user/alice/f", "SETPERMISSION", permission="700"))
     ok(webhdfs(namenode, "PUT", "/user/alice/f", "SETTIMES", modificationtime=1000))
     status = ok(webhdfs(namenode, "GET", "/user/alice/f", "GETFILESTATUS"))["FileStatus"]

@@ -119,6 +119,10 @@ def _status(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Respo
     )
 
 
+def _serverdefaults(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Response:
+    return json_response(wj.server_defaults(nn.settings.block_size, nn.settings.replication))
+
+
 def _blocklocations(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Response:
     located = nn.namespace.get_block_locations(
         path, user=user, offset=_int(p, "offset", 0) or 0, length=_int(p, "length"), now=now_ms()
@@ -345,6 +349,7 @@ _HANDLERS: dict[str, dict[str, Handler]] = {
         "GETCONTENTSUMMARY": _contentsummary,
         "GETHOMEDIRECTORY": _homedirectory,
         "GETSTATUS": _status,
+        "GETSERVERDEFAULTS": _serverdefaults,
         "GETFILEBLOCKLOCATIONS": _blocklocations,
         "OPEN": _open,
         "GETFILECHECKSUM": _checksum,
