@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -183,6 +184,28 @@ def test_create_redirects_to_a_registered_datanode(
         "blocksize": "1024",
         "permission": "600",
     }
+
+
+def test_a_call_right_after_create_waits_for_the_datanode(
+    namenode: NameNodeProcess, dn_client: httpx.Client
+) -> None:
+    """Hadoop's FileSystem.create(fs, path, permission) sets the permission as soon as create()
+    returns, which can reach the NameNode before the DataNode's create: it waits for it."""
+    dn = DatanodeDriver(dn_client, "127.0.0.1:19864")
+    dn.register()
+    assert webhdfs(namenode, "PUT", "/racy", "CREATE", user="hdfs").status_code == 307
+    with ThreadPoolExecutor(1) as pool:
+        early = pool.submit(
+            webhdfs, namenode, "PUT", "/racy", "SETPERMISSION", "hdfs", permission="640"
+        )
+        time.sleep(0.3)
+        assert not early.done()  # waiting for the DataNode's create
+        dn.call("create", {"path": "/racy", "user": "hdfs", "client": "c", "overwrite": True})
+        assert ok(early.result(timeout=10)) is None
+    status = ok(webhdfs(namenode, "GET", "/racy", "GETFILESTATUS"))["FileStatus"]
+    assert status["permission"] == "640"
+    # Without a create on the way, a missing path is missing at once.
+    assert remote(webhdfs(namenode, "PUT", "/other", "SETPERMISSION", "hdfs"), 404)
 
 
 def test_datanode_protocol_writes_a_file(

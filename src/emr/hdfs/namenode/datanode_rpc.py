@@ -117,6 +117,7 @@ def _create(nn: NameNode, req: p.CreateRequest, r: Request) -> dict[str, Any]:
         now=now_ms(),
     )
     nn.commit()
+    nn.pending_creates.pop(req.path, None)
     nn.blocks_removed(result.removed_blocks)
     return {}
 

@@ -198,6 +198,9 @@ class NameNode:
         self._renewed: dict[str, float] = {}
         #: dfs.hosts.exclude as last read (at start and by `dfsadmin -refreshNodes`).
         self.excluded_hosts = read_hosts_file(settings.hosts_exclude)
+        #: Paths whose CREATE was redirected to a DataNode that has not created them yet →
+        #: until when (time.monotonic()) metadata calls on them wait for it (webhdfs.py).
+        self.pending_creates: dict[str, float] = {}
         #: Block being cut by a TRUNCATE → when its holders were last asked to.
         self._truncations_sent: dict[int, float] = {}
         by_file: dict[str, list[Block]] = defaultdict(list)

@@ -7,8 +7,10 @@ through `/_dn/v1` (protocol.py).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes, urlencode
@@ -19,6 +21,7 @@ from starlette.responses import Response
 from emr.hdfs import webhdfs_json as wj
 from emr.hdfs.blockmanager import ReplicationChanged
 from emr.hdfs.namenode.errors import (
+    FileNotFoundException,
     HdfsError,
     IllegalArgumentException,
     IOException,
@@ -32,6 +35,17 @@ log = logging.getLogger(__name__)
 
 Params = dict[str, str]
 Handler = Callable[[NameNode, str, User, Params, Request], Response]
+
+#: A client's CREATE reaches the NameNode twice: here (answered with a redirect), then from the
+#: DataNode, which creates the file when the client's request reaches it. Hadoop's
+#: FileSystem.create(fs, path, permission) sets the permission right after create() returns,
+#: which can overtake the DataNode's call (Spark's event log writer does exactly that), so
+#: calls on the file that find nothing wait up to this long for a create redirected here.
+PENDING_CREATE_WAIT_S = 5.0
+_PENDING_CREATES_MAX = 1000
+_AFTER_CREATE = frozenset(
+    {"SETPERMISSION", "SETOWNER", "SETTIMES", "SETREPLICATION", "GETFILESTATUS"}
+)
 
 _PERMISSION = re.compile(r"^[0-1]?[0-7]{1,3}$")
 _OP_ENUMS = {
@@ -151,6 +165,14 @@ def _no_datanode() -> IOException:
     return IOException("Failed to find datanode, suggest to check cluster health.")
 
 
+def _expect_create(nn: NameNode, path: str) -> None:
+    now = time.monotonic()
+    if len(nn.pending_creates) > _PENDING_CREATES_MAX:
+        for stale in [k for k, until in nn.pending_creates.items() if until < now]:
+            del nn.pending_creates[stale]
+    nn.pending_creates[path] = now + PENDING_CREATE_WAIT_S
+
+
 def _create(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Response:
     replication = _int(p, "replication")
     block_size = _int(p, "blocksize")
@@ -159,6 +181,7 @@ def _create(nn: NameNode, path: str, user: User, p: Params, r: Request) -> Respo
     datanode = nn.pick_datanode(_excluded(p))
     if datanode is None:
         raise _no_datanode()
+    _expect_create(nn, path)
     query: dict[str, Any] = {
         "op": "CREATE",
         "user.name": user.name,
@@ -396,7 +419,14 @@ def webhdfs_endpoint(nn: NameNode) -> Callable[[Request], Awaitable[Response]]:
             except UnicodeDecodeError:
                 raise IllegalArgumentException("Invalid path: not UTF-8") from None
             user = nn.user(params.get("user.name") or "dr.who")
-            return handler(nn, path, user, params, request)
+            while True:
+                try:
+                    return handler(nn, path, user, params, request)
+                except FileNotFoundException:
+                    until = nn.pending_creates.get(path) if op in _AFTER_CREATE else None
+                    if until is None or time.monotonic() > until:
+                        raise
+                await asyncio.sleep(0.01)
         except HdfsError as error:
             return json_response(wj.remote_exception(error), error.http_status)
         except Exception as error:
