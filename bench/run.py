@@ -23,6 +23,7 @@ BENCHMARKS = {
     "hdfs": "bench.hdfs",
     "yarn": "bench.yarn",
     "mapreduce": "bench.mapreduce",
+    "spark": "bench.spark",
 }
 
 
