@@ -13,7 +13,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-def test_demo_runs_a_cluster_step_that_writes_to_s3(tmp_path: Path) -> None:
+def test_demo_runs_cluster_steps_that_write_to_s3(tmp_path: Path) -> None:
     data_dir = tmp_path / "demo"
     result = subprocess.run(
         [sys.executable, "-m", "emr", "demo", "--data-dir", str(data_dir)],
@@ -29,6 +29,8 @@ def test_demo_runs_a_cluster_step_that_writes_to_s3(tmp_path: Path) -> None:
     assert len(cluster_ids) == 1, output
     (cluster_id,) = cluster_ids
     assert f"hello from {cluster_id}" in output
+    assert "Type=Spark,Name=wordcount" in output
+    assert "_SUCCESS" in output  # the Spark step's Parquet output, listed
     assert "WAITING" in output
     assert "TERMINATED" in output
     assert "server stopped (exit code 0)" in output

@@ -1,8 +1,9 @@
 """The quickstart demo: a real region endpoint, used by boto3 and the aws cli.
 
 It grows with the product; today it shows the endpoint, its credentials, STS answering
-both clients, S3 through the aws cli, an EMR cluster whose step writes to S3, and a wrongly
-signed request refused in each protocol family.
+both clients, S3 through the aws cli, an EMR cluster whose step writes to S3 and whose Spark
+step reads that object and writes Parquet back (EMRFS), and a wrongly signed request refused in
+each protocol family.
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ _WAIT_SECONDS = 90.0
 _POLL_SECONDS = 0.1
 _CLUSTER_ENDED = ("TERMINATED", "TERMINATED_WITH_ERRORS")
 _STEP_ENDED = ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED")
+#: The Spark step's script: count the words of an S3 object into Parquet on S3.
+_WORDCOUNT = """\
+import sys
+from pyspark.sql import SparkSession, functions as F
+spark = SparkSession.builder.appName("demo-wordcount").getOrCreate()
+words = spark.read.text(sys.argv[1]).select(F.explode(F.split("value", " ")).alias("word"))
+words.groupBy("word").count().write.mode("overwrite").parquet(sys.argv[2])
+spark.stop()
+"""
 
 
 def run_demo(data_dir: Path | None, *, keep: bool = False) -> int:
@@ -172,11 +182,39 @@ def _cluster_tour(run_aws: Callable[..., subprocess.CompletedProcess[str]], emr:
         if _watch_step(emr, cluster_id, step_id) != "COMPLETED":
             return False
         written = run_aws("s3", "cp", "s3://demo-bucket/from-step.txt", "-")
-        ok = written.stdout == f"hello from {cluster_id}\n"
+        ok = written.stdout == f"hello from {cluster_id}\n" and _spark_step(
+            run_aws, emr, cluster_id
+        )
     finally:
         run_aws("emr", "terminate-clusters", "--cluster-ids", cluster_id, show=False)
         ended = _watch_cluster(emr, cluster_id, _CLUSTER_ENDED)
     return ok and ended == "TERMINATED"
+
+
+def _spark_step(
+    run_aws: Callable[..., subprocess.CompletedProcess[str]], emr: Any, cluster_id: str
+) -> bool:
+    """A Type=Spark step (cluster mode: the driver in a YARN container) counts the words of
+    the object the first step wrote and writes Parquet to S3; True when the counts are there."""
+    script = Path(tempfile.mkdtemp(prefix="emr-demo-spark-")) / "wordcount.py"
+    script.write_text(_WORDCOUNT)
+    if run_aws("s3", "cp", str(script), "s3://demo-bucket/code/wordcount.py").returncode != 0:
+        return False
+    args = (
+        "--deploy-mode,cluster,s3://demo-bucket/code/wordcount.py,"
+        "s3://demo-bucket/from-step.txt,s3://demo-bucket/word-counts/"
+    )
+    added = run_aws(
+        "emr", "add-steps", "--cluster-id", cluster_id, "--steps",
+        f"Type=Spark,Name=wordcount,Args=[{args}]",
+    )  # fmt: skip
+    if added.returncode != 0:
+        return False
+    (step_id,) = json.loads(added.stdout)["StepIds"]
+    if _watch_step(emr, cluster_id, step_id, wait=240.0) != "COMPLETED":
+        return False
+    listing = run_aws("s3", "ls", "s3://demo-bucket/word-counts/")
+    return "_SUCCESS" in listing.stdout and ".parquet" in listing.stdout
 
 
 def _watch_cluster(emr: Any, cluster_id: str, until: tuple[str, ...]) -> str:
@@ -187,17 +225,22 @@ def _watch_cluster(emr: Any, cluster_id: str, until: tuple[str, ...]) -> str:
     return _watch(cluster_id, read, until)
 
 
-def _watch_step(emr: Any, cluster_id: str, step_id: str) -> str:
+def _watch_step(emr: Any, cluster_id: str, step_id: str, wait: float = _WAIT_SECONDS) -> str:
     def read() -> tuple[str, str]:
         status = emr.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"]["Status"]
         return status["State"], status.get("FailureDetails", {}).get("Message", "")
 
-    return _watch(step_id, read, _STEP_ENDED)
+    return _watch(step_id, read, _STEP_ENDED, wait)
 
 
-def _watch(name: str, read: Callable[[], tuple[str, str]], until: tuple[str, ...]) -> str:
-    """Poll `read` until a state in `until`, printing each change; gives up after a while."""
-    deadline, shown = time.monotonic() + _WAIT_SECONDS, ""
+def _watch(
+    name: str,
+    read: Callable[[], tuple[str, str]],
+    until: tuple[str, ...],
+    wait: float = _WAIT_SECONDS,
+) -> str:
+    """Poll `read` until a state in `until`, printing each change; gives up after `wait` s."""
+    deadline, shown = time.monotonic() + wait, ""
     while True:
         state, reason = read()
         line = f"  {name}: {state}" + (f" — {reason}" if reason else "")
@@ -207,6 +250,6 @@ def _watch(name: str, read: Callable[[], tuple[str, str]], until: tuple[str, ...
         if state in until:
             return state
         if time.monotonic() > deadline:
-            console.print(f"  [red]{name}: still {state} after {_WAIT_SECONDS:.0f} s")
+            console.print(f"  [red]{name}: still {state} after {wait:.0f} s")
             return state
         time.sleep(_POLL_SECONDS)
