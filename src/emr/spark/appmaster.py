@@ -218,9 +218,11 @@ class SparkAppMaster:
             return 1
         tracking_url = self._final_tracking_url(ui)
         self._stop_processes()
+        # Before unregistering, as Spark's own AM does: once the RM hears the final status, the
+        # NodeManager stops this container (SIGTERM), which would cut the removal short.
+        self._remove_staging()
         self.am.finish(status, diagnostics, tracking_url=tracking_url)
         log.info("Final status %s %s", status, diagnostics)
-        self._remove_staging()
         return 0 if status == "SUCCEEDED" else 1
 
     def _loop(self) -> tuple[FinalStatus, str]:
@@ -240,11 +242,18 @@ class SparkAppMaster:
                 self._perform(self.pool.allocated([c.container_id for c in answer.allocated]))
                 for status in answer.completed:
                     self.containers.pop(status.container_id, None)
-                    self._perform(
-                        self.pool.completed(
-                            status.container_id, status.exit_status, status.diagnostics
-                        )
+                    decisions = self.pool.completed(
+                        status.container_id, status.exit_status, status.diagnostics
                     )
+                    if any(isinstance(d, Ask) for d in decisions):
+                        log.warning(
+                            "Executor container %s ended (exit status %d: %s): asking for a "
+                            "replacement",
+                            status.container_id,
+                            status.exit_status,
+                            status.diagnostics,
+                        )
+                    self._perform(decisions)
                 if self.driver is not None and (code := self.driver.poll()) is not None:
                     if code == 0:
                         return "SUCCEEDED", ""

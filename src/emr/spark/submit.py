@@ -352,6 +352,20 @@ class Submitter:
             _log(f"Killed application {self.application_id}")
         except (YarnClientError, httpx.HTTPError) as exc:
             _log(f"Could not kill {self.application_id}: {exc}", "WARN")
+        self.cleanup_staging()
+
+    def cleanup_staging(self) -> None:
+        """Once the application ended, its staging dir goes, as Spark's YARN client removes it
+        (the AM does too when it finishes, but not when it is killed)."""
+        if not self.staging:
+            return
+        try:
+            fs, path = self.fss.resolve(self.staging)
+            if fs.status(path) is not None:
+                fs.delete(path, recursive=True)
+                _log(f"Deleted staging directory {self.staging}")
+        except (ShellError, httpx.HTTPError, OSError) as exc:  # left behind: harmless
+            _log(f"Could not delete staging directory {self.staging}: {exc}", "WARN")
 
     # --- the two deploy modes -------------------------------------------------------------
 
@@ -371,6 +385,7 @@ class Submitter:
     def _run_cluster(self) -> int:
         self.submit(self.stage())
         report = self.follow()
+        self.cleanup_staging()
         if report.state == "FINISHED" and report.final_status == "SUCCEEDED":
             return 0
         print(
@@ -418,6 +433,7 @@ class Submitter:
         self._stop.clear()
         final = self.yarn.wait(self.application_id, timeout=60)
         _log(f"Application {self.application_id} {final.state} with {final.final_status}")
+        self.cleanup_staging()
         return code
 
     def _driver_host(self) -> str:
