@@ -372,6 +372,7 @@ def main() -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per allocate otherwise
     signal.signal(signal.SIGTERM, _raise_stopped)
     app = SparkApplication.model_validate_json(Path(APP_JSON).read_bytes())
     host = os.environ["NM_HOST"]

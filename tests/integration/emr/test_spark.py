@@ -76,6 +76,7 @@ print("OPTIONS " + json.dumps({
     "executor_memory": sc.getConf().get("spark.executor.memory"),
     "executor_cores": sc.getConf().get("spark.executor.cores"),
     "app_name": sc.appName,
+    "jars": sorted(j.rsplit("/", 1)[-1] for j in sc._jsc.sc().listJars().toList().mkString(",").split(",") if j),
 }))
 time.sleep(3)  # the test reads the RM's view of the running containers meanwhile
 spark.stop()
@@ -455,11 +456,18 @@ def test_options_reach_the_driver_and_the_executors(spark: SparkCluster) -> None
     files = spark.put("opts/lookup.txt", "looked up on an executor\n")
     archives = spark.put("opts/data.tar.gz", archive_tgz.getvalue())
     script = spark.put("opts/options.py", OPTIONS_APP)
+    extra_jar = io.BytesIO()
+    with zipfile.ZipFile(extra_jar, "w") as jar:
+        jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\n\r\n")
+    jars = spark.put("opts/extra.jar", extra_jar.getvalue())
     name = f"options-{uuid.uuid4().hex[:6]}"
+    events = f"s3://{spark.bucket}/spark-events/"
+    spark.put("spark-events/", b"")  # Spark wants the event log dir to exist
     started = time.monotonic()
     (step_id,) = spark.add(command_step(
         "options", *SUBMIT, "--deploy-mode", "client", "--name", name,
         "--py-files", py_files, "--files", files, "--archives", f"{archives}#alias",
+        "--jars", jars, "--conf", f"spark.eventLog.dir={events}",
         "--conf", "spark.emrtest.marker=from-conf", "--driver-memory", "512m",
         "--num-executors", "3", "--executor-memory", "600m", "--executor-cores", "1",
         script,
@@ -489,7 +497,11 @@ def test_options_reach_the_driver_and_the_executors(spark: SparkCluster) -> None
         "executor_memory": "600m",
         "executor_cores": "1",
         "app_name": name,
+        "jars": ["extra.jar"],
     }
+    # The event log went to S3 (EMRFS) instead of the cluster's HDFS default.
+    logs = spark.shared.s3.list_objects_v2(Bucket=spark.bucket, Prefix="spark-events/")
+    assert [o["Key"] for o in logs.get("Contents", []) if "app-" in o["Key"]], logs
 
 
 # --- 4. kills -------------------------------------------------------------------------------
