@@ -20,7 +20,14 @@ from typing import Any
 
 import httpx
 
-__all__ = ["Result", "emr_server", "latency_ms", "moto_server", "throughput"]
+__all__ = [
+    "Result",
+    "emr_server",
+    "latency_ms",
+    "moto_server",
+    "run_step",
+    "throughput",
+]
 
 
 @dataclass(frozen=True)
@@ -175,3 +182,27 @@ def emr_cluster(endpoint: Endpoint, name: str, core: int = 3) -> Iterator[str]:
     finally:
         emr.terminate_job_flows(JobFlowIds=[cluster_id])
         until(lambda c: c["Status"]["State"].startswith("TERMINATED"))
+
+
+def run_step(
+    emr: Any, cluster_id: str, name: str, args: list[str], timeout: float
+) -> tuple[dict[str, Any], float]:
+    """Add a command-runner step running `args`; its final Status and the seconds from
+    AddJobFlowSteps to that state (polled every 50 ms). TimeoutError past `timeout`."""
+    step = {
+        "Name": name,
+        "ActionOnFailure": "CONTINUE",
+        "HadoopJarStep": {"Jar": "command-runner.jar", "Args": args},
+    }
+    start = time.perf_counter()
+    (step_id,) = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step])["StepIds"]
+    deadline = time.monotonic() + timeout
+    while True:
+        status: dict[str, Any] = emr.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"][
+            "Status"
+        ]
+        if status["State"] in ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED"):
+            return status, time.perf_counter() - start
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{name}: {status}")
+        time.sleep(0.05)

@@ -72,7 +72,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bench.harness import Endpoint, Result, emr_cluster, emr_server
+from bench.harness import Endpoint, Result, emr_cluster, emr_server, run_step
 
 MiB = 1024 * 1024
 GIB = float(os.environ.get("EMR_BENCH_MR_GIB", "1"))
@@ -396,23 +396,9 @@ class Cluster:
 
     def step(self, name: str, script: str) -> float:
         """Seconds from adding a command-runner step running `script` to its COMPLETED."""
-        step = {
-            "Name": name,
-            "ActionOnFailure": "CONTINUE",
-            "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["bash", "-c", script]},
-        }
-        emr = self.emr
-        start = time.perf_counter()
-        (step_id,) = emr.add_job_flow_steps(JobFlowId=self.cluster_id, Steps=[step])["StepIds"]  # type: ignore[attr-defined]
-        deadline = time.monotonic() + STEP_TIMEOUT_S
-        while True:
-            status = emr.describe_step(ClusterId=self.cluster_id, StepId=step_id)["Step"]["Status"]  # type: ignore[attr-defined]
-            if status["State"] in ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED"):
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{name}: {status}")
-            time.sleep(0.05)
-        seconds = time.perf_counter() - start
+        status, seconds = run_step(
+            self.emr, self.cluster_id, name, ["bash", "-c", script], STEP_TIMEOUT_S
+        )
         if status["State"] != "COMPLETED":
             raise RuntimeError(f"{name}: {status}")
         return seconds

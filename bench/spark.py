@@ -70,7 +70,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Endpoint, Result, emr_server
+from bench.harness import Endpoint, Result, emr_server, run_step
 from bench.mapreduce import cached as cached_text
 from bench.mapreduce import make_text
 
@@ -312,25 +312,8 @@ class Cluster:
     def step(self, name: str, args: list[str]) -> tuple[float, float]:
         """(wall-clock start, seconds) of a command-runner step from AddJobFlowSteps to its
         COMPLETED."""
-        step = {
-            "Name": name,
-            "ActionOnFailure": "CONTINUE",
-            "HadoopJarStep": {"Jar": "command-runner.jar", "Args": args},
-        }
         wall = time.time()
-        start = time.perf_counter()
-        (step_id,) = self.emr.add_job_flow_steps(JobFlowId=self.cluster_id, Steps=[step])["StepIds"]
-        deadline = time.monotonic() + STEP_TIMEOUT_S
-        while True:
-            status = self.emr.describe_step(ClusterId=self.cluster_id, StepId=step_id)["Step"][
-                "Status"
-            ]
-            if status["State"] in ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED"):
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{name}: {status}")
-            time.sleep(0.05)
-        seconds = time.perf_counter() - start
+        status, seconds = run_step(self.emr, self.cluster_id, name, args, STEP_TIMEOUT_S)
         if status["State"] != "COMPLETED":
             raise RuntimeError(f"{name}: {status}\n{container_logs(self.root, wall)}")
         return wall, seconds
