@@ -140,7 +140,8 @@ def fs_status(capacity: int, used: int, remaining: int) -> dict[str, Any]:
 
 def server_defaults(block_size: int, replication: int) -> dict[str, Any]:
     """GETSERVERDEFAULTS (what FileContext asks before every create): the keys
-    JsonUtilClient.toFsServerDefaults reads; checksums are CRC32C over 512-byte chunks."""
+    JsonUtilClient.toFsServerDefaults reads; checksums are CRC32C (DataChecksum.Type id 2,
+    sent as that number) over 512-byte chunks."""
     return {
         "FsServerDefaults": {
             "blockSize": block_size,
@@ -150,7 +151,7 @@ def server_defaults(block_size: int, replication: int) -> dict[str, Any]:
             "fileBufferSize": 4096,
             "encryptDataTransfer": False,
             "trashInterval": 0,
-            "checksumType": "CRC32C",
+            "checksumType": 2,
             "keyProviderUri": "",
             "defaultStoragePolicyId": 7,
         }

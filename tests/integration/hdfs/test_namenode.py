@@ -114,7 +114,7 @@ def test_metadata_round_trip(namenode: NameNodeProcess) -> None:
     assert (summary["directoryCount"], summary["fileCount"]) == (4, 0)
     assert ok(webhdfs(namenode, "GET", "/", "GETHOMEDIRECTORY")) == {"Path": "/user/alice"}
     defaults = ok(webhdfs(namenode, "GET", "/", "GETSERVERDEFAULTS"))["FsServerDefaults"]
-    assert (defaults["blockSize"], defaults["checksumType"]) == (1024, "CRC32C")
+    assert (defaults["blockSize"], defaults["checksumType"]) == (1024, 2)  # CRC32C's id
     ok(webhdfs(namenode, "PUT", "/user/alice/f", "SETPERMISSION", permission="700"))
     ok(webhdfs(namenode, "PUT", "/user/alice/f", "SETTIMES", modificationtime=1000))
     status = ok(webhdfs(namenode, "GET", "/user/alice/f", "GETFILESTATUS"))["FileStatus"]
