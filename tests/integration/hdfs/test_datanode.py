@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -82,10 +83,26 @@ def append(nn: NameNodeProcess, path: str, data: bytes) -> None:
 
 
 def read(nn: NameNodeProcess, path: str, **params: Any) -> bytes:
-    query = {"op": "OPEN", "user.name": "hdfs", **{k: str(v) for k, v in params.items()}}
-    response = httpx.get(_url(nn, path), params=query, timeout=30, follow_redirects=True)
-    assert response.status_code == 200, response.text
-    return response.content
+    """OPEN as WebHdfsFileSystem does it: a DataNode that refuses the connection (killed, and
+    not yet dead to the NameNode) is excluded on the retry."""
+    excluded: list[str] = []
+    for _ in range(3):
+        query = {"op": "OPEN", "user.name": "hdfs", **{k: str(v) for k, v in params.items()}}
+        if excluded:
+            query["excludedatanodes"] = ",".join(excluded)
+        redirect = httpx.get(_url(nn, path), params=query, timeout=30)
+        if redirect.status_code != 307:
+            assert redirect.status_code == 200, redirect.text
+            return redirect.content
+        location = redirect.headers["location"]
+        try:
+            response = httpx.get(location, timeout=30)
+        except httpx.ConnectError:
+            excluded.append(urlsplit(location).netloc)
+            continue
+        assert response.status_code == 200, response.text
+        return response.content
+    raise AssertionError(f"no DataNode served {path}; refused: {excluded}")
 
 
 def locations(nn: NameNodeProcess, path: str) -> list[list[str]]:
