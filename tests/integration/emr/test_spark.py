@@ -348,11 +348,8 @@ def test_pi_as_an_aws_cli_spark_step_with_yarn_logs_and_history(spark: SparkClus
     deadline = time.monotonic() + 30
     names: list[str] = []
     while True:
-        try:
-            listed = httpx.get(url, timeout=10).json()
-            names = [a["name"] for a in listed if any(t["completed"] for t in a["attempts"])]
-        except httpx.ConnectError:
-            pytest.skip("no Spark History Server answers on master:18080 yet")
+        listed = httpx.get(url, timeout=10).json()
+        names = [a["name"] for a in listed if any(t["completed"] for t in a["attempts"])]
         if "PythonPi" in names:
             break
         assert time.monotonic() < deadline, names
@@ -502,6 +499,47 @@ def test_options_reach_the_driver_and_the_executors(spark: SparkCluster) -> None
     # The event log went to S3 (EMRFS) instead of the cluster's HDFS default.
     logs = spark.shared.s3.list_objects_v2(Bucket=spark.bucket, Prefix="spark-events/")
     assert [o["Key"] for o in logs.get("Contents", []) if "app-" in o["Key"]], logs
+
+
+#: A packed environment's interpreter, as venv-pack or conda-pack archives have one: here a
+#: wrapper around emr's Python that marks the processes it runs.
+PACKED_PYTHON = f"""#!/bin/sh
+export EMRTEST_PACKED=yes
+exec {sys.executable} "$@"
+"""
+PACKED_APP = """\
+import os
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.getOrCreate()
+marks = spark.sparkContext.parallelize(range(4), 4).map(
+    lambda _: os.environ.get("EMRTEST_PACKED", "no")).distinct().collect()
+print("PACKED driver=%s executors=%s" % (os.environ.get("EMRTEST_PACKED", "no"), sorted(marks)))
+spark.stop()
+"""
+
+
+def test_a_packed_environment_runs_the_driver_and_the_python_workers(spark: SparkCluster) -> None:
+    """--archives env.tar.gz#environment with spark.pyspark.python=./environment/bin/python
+    (EMR's recipe for a packed virtualenv): the cluster-mode driver and the executors' Python
+    workers both run the archive's interpreter."""
+    packed = io.BytesIO()
+    with tarfile.open(fileobj=packed, mode="w:gz") as tar:
+        body = PACKED_PYTHON.encode()
+        info = tarfile.TarInfo("bin/python")
+        info.size, info.mode = len(body), 0o755
+        tar.addfile(info, io.BytesIO(body))
+    archive = spark.put("packed/env.tar.gz", packed.getvalue())
+    script = spark.put("packed/app.py", PACKED_APP)
+    started = time.monotonic()
+    (step_id,) = spark.add(command_step(
+        "packed", *SUBMIT, "--deploy-mode", "cluster", "--archives", f"{archive}#environment",
+        "--conf", "spark.pyspark.python=./environment/bin/python", script,
+    ))  # fmt: skip
+    result = spark.wait(step_id, started)
+    _timing("packed environment (cluster mode)", result)
+    assert result.state == "COMPLETED", _driver_exceptions(spark, result)
+    logs = spark.yarn_logs(result.application_id, "PACKED ")
+    assert "PACKED driver=yes executors=['yes']" in logs, logs[-3000:]
 
 
 # --- 4. kills -------------------------------------------------------------------------------
