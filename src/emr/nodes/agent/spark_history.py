@@ -13,11 +13,10 @@ core-site's `fs.hdfs.impl` (WebHdfsFileSystem). It is up when its REST API answe
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-from pathlib import Path
 from typing import Final
 
 from emr.nodes.agent.node import Node
+from emr.spark.application import spark_class
 
 __all__ = [
     "HISTORY_SERVER_CLASS",
@@ -40,14 +39,6 @@ _EVENT_LOG_MODE: Final = "1777"
 
 class HistoryServerFailed(Exception):
     """The event log directory could not be made, or the server did not come up."""
-
-
-def _spark_class() -> Path:
-    """pyspark's bin/spark-class (found without importing pyspark)."""
-    spec = importlib.util.find_spec("pyspark")
-    if spec is None or spec.origin is None:
-        raise HistoryServerFailed("pyspark is not installed next to emr")
-    return Path(spec.origin).parent / "bin" / "spark-class"
 
 
 async def create_event_log_dir(node: Node, timeout: float) -> None:
@@ -93,7 +84,7 @@ async def start(node: Node, timeout: float) -> None:
     log_path = node.layout.logs / "spark-history-server.log"
     with log_path.open("ab") as log_file:
         process = await node.spawn(
-            [str(_spark_class()), HISTORY_SERVER_CLASS],
+            spark_class(HISTORY_SERVER_CLASS),
             cwd=node.layout.path,
             stdout=log_file,
             stderr=log_file,
