@@ -172,14 +172,8 @@ def _cluster_tour(run_aws: Callable[..., subprocess.CompletedProcess[str]], emr:
         if _watch_cluster(emr, cluster_id, ("WAITING", *_CLUSTER_ENDED)) != "WAITING":
             return False
         command = "echo hello from $EMR_CLUSTER_ID | aws s3 cp - s3://demo-bucket/from-step.txt"
-        added = run_aws(
-            "emr", "add-steps", "--cluster-id", cluster_id, "--steps",
-            f"Type=CUSTOM_JAR,Name=hello,Jar=command-runner.jar,Args=[bash,-c,{command}]",
-        )  # fmt: skip
-        if added.returncode != 0:
-            return False
-        (step_id,) = json.loads(added.stdout)["StepIds"]
-        if _watch_step(emr, cluster_id, step_id) != "COMPLETED":
+        step = f"Type=CUSTOM_JAR,Name=hello,Jar=command-runner.jar,Args=[bash,-c,{command}]"
+        if not _run_step(run_aws, emr, cluster_id, step):
             return False
         written = run_aws("s3", "cp", "s3://demo-bucket/from-step.txt", "-")
         ok = written.stdout == f"hello from {cluster_id}\n" and _spark_step(
@@ -189,6 +183,21 @@ def _cluster_tour(run_aws: Callable[..., subprocess.CompletedProcess[str]], emr:
         run_aws("emr", "terminate-clusters", "--cluster-ids", cluster_id, show=False)
         ended = _watch_cluster(emr, cluster_id, _CLUSTER_ENDED)
     return ok and ended == "TERMINATED"
+
+
+def _run_step(
+    run_aws: Callable[..., subprocess.CompletedProcess[str]],
+    emr: Any,
+    cluster_id: str,
+    step: str,
+    wait: float = _WAIT_SECONDS,
+) -> bool:
+    """`aws emr add-steps --steps <step>`, then watch it: True when it COMPLETED."""
+    added = run_aws("emr", "add-steps", "--cluster-id", cluster_id, "--steps", step)
+    if added.returncode != 0:
+        return False
+    (step_id,) = json.loads(added.stdout)["StepIds"]
+    return _watch_step(emr, cluster_id, step_id, wait) == "COMPLETED"
 
 
 def _spark_step(
@@ -204,14 +213,7 @@ def _spark_step(
         "--deploy-mode,cluster,s3://demo-bucket/code/wordcount.py,"
         "s3://demo-bucket/from-step.txt,s3://demo-bucket/word-counts/"
     )
-    added = run_aws(
-        "emr", "add-steps", "--cluster-id", cluster_id, "--steps",
-        f"Type=Spark,Name=wordcount,Args=[{args}]",
-    )  # fmt: skip
-    if added.returncode != 0:
-        return False
-    (step_id,) = json.loads(added.stdout)["StepIds"]
-    if _watch_step(emr, cluster_id, step_id, wait=240.0) != "COMPLETED":
+    if not _run_step(run_aws, emr, cluster_id, f"Type=Spark,Name=wordcount,Args=[{args}]", 240.0):
         return False
     listing = run_aws("s3", "ls", "s3://demo-bucket/word-counts/")
     return "_SUCCESS" in listing.stdout and ".parquet" in listing.stdout
